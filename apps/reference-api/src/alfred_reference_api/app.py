@@ -1,0 +1,78 @@
+"""The app factory."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from importlib.metadata import version
+
+from fastapi import FastAPI
+
+from alfred_crm_core import Database, migrate
+from alfred_reference_api import bootstrap
+from alfred_reference_api.api import v1
+from alfred_reference_api.deps import Runtime
+from alfred_reference_api.errors import install_error_handlers
+from alfred_reference_api.middleware import BodyLimitMiddleware, RequestIdMiddleware
+from alfred_reference_api.settings import Settings
+
+__all__ = ["API_PREFIX", "app_factory", "create_app"]
+
+API_PREFIX = "/api/v1"
+
+
+def create_app(settings: Settings, *, database: Database | None = None) -> FastAPI:
+    """Build the ASGI app.
+
+    Args:
+        settings: Resolved settings (`bootstrap.prepare` fills in the URL and secrets).
+        database: An existing `Database` to use (tests); otherwise one is made from the settings
+            and disposed of at shutdown. Nothing connects until the first request.
+
+    Returns:
+        The FastAPI app serving `/api/v1`.
+    """
+    if settings.database_url is None and database is None:
+        raise ValueError("settings.database_url is unset: call bootstrap.prepare(settings) first")
+    owns_database = database is None
+    db = database or Database.from_url(
+        settings.database_url or "", pool_size=settings.db_pool_size
+    )
+    runtime = Runtime(
+        settings=settings,
+        database=db,
+        expected_heads=frozenset(migrate.head_revisions(bootstrap.MIGRATION_LOCATIONS)),
+    )
+
+    @asynccontextmanager
+    async def lifespan(_: FastAPI) -> AsyncIterator[None]:
+        try:
+            yield
+        finally:
+            if owns_database:
+                await db.dispose()
+
+    app = FastAPI(
+        title="Alfred CRM API",
+        version=version("alfred-reference-api"),
+        description=(
+            "API-first AI CRM backend: contacts, conversations across e-mail, WhatsApp, SMS and "
+            "web chat, tasks, leads, AI triage and an automation hub. Errors are RFC 9457 "
+            "`application/problem+json` documents with a stable `code`."
+        ),
+        openapi_url=f"{API_PREFIX}/openapi.json",
+        docs_url=f"{API_PREFIX}/docs",
+        redoc_url=None,
+        lifespan=lifespan,
+    )
+    app.state.runtime = runtime
+    install_error_handlers(app)
+    app.include_router(v1.router, prefix=API_PREFIX)
+    app.add_middleware(BodyLimitMiddleware, max_bytes=settings.max_body_bytes)
+    app.add_middleware(RequestIdMiddleware)  # added last = outermost: sees every response
+    return app
+
+
+def app_factory() -> FastAPI:
+    """Build the app from the environment (uvicorn's `--factory` entry point)."""
+    return create_app(bootstrap.prepare(Settings()))

@@ -1,0 +1,102 @@
+"""Wiring: where the database comes from, where development secrets live, what migrations compose.
+
+This is the only module that knows every package; the routers and CLI ask it for ready parts.
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+import logging
+import os
+import secrets
+from pathlib import Path
+
+from pydantic import SecretStr
+
+from alfred_automation import migrate as automation_migrate
+from alfred_crm_core import Database, EmbeddedPostgres, migrate
+from alfred_reference_api.settings import Settings
+
+__all__ = [
+    "MIGRATION_LOCATIONS",
+    "apply_migrations",
+    "prepare",
+    "resolve_database_url",
+    "resolve_secrets",
+]
+
+_log = logging.getLogger(__name__)
+
+MIGRATION_LOCATIONS: list[str] = [
+    migrate.VERSIONS,
+    automation_migrate.VERSIONS,
+    str(Path(__file__).parent / "migrations" / "versions"),
+]
+"""Every migration branch the app composes, the app's own merge branch last."""
+
+_embedded: EmbeddedPostgres | None = None
+
+
+def resolve_database_url(settings: Settings) -> str:
+    """Return `DATABASE_URL`, or start (or reuse) the embedded PostgreSQL and return its URL."""
+    global _embedded
+    if settings.database_url:
+        return settings.database_url
+    if _embedded is None:
+        _embedded = EmbeddedPostgres(settings.alfred_data_dir)
+    return _embedded.start()
+
+
+def resolve_secrets(settings: Settings) -> None:
+    """Fill in missing development secrets, generated once and kept in `ALFRED_DATA_DIR`.
+
+    Production never gets here without them: `Settings` refuses to load.
+    """
+    if settings.jwt_secret is not None and settings.automation_secret_encryption_key is not None:
+        return
+    path = settings.alfred_data_dir / "secrets.json"
+    stored: dict[str, str] = json.loads(path.read_text()) if path.exists() else {}
+    generated = {
+        "JWT_SECRET": stored.get("JWT_SECRET") or secrets.token_urlsafe(48),
+        "AUTOMATION_SECRET_ENCRYPTION_KEY": stored.get("AUTOMATION_SECRET_ENCRYPTION_KEY")
+        or base64.urlsafe_b64encode(secrets.token_bytes(32)).decode(),
+    }
+    if generated != stored:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.touch(mode=0o600, exist_ok=True)
+        path.write_text(json.dumps(generated, indent=2))
+        _log.warning(
+            "development secrets generated; set JWT_SECRET and AUTOMATION_SECRET_ENCRYPTION_KEY "
+            "for anything but local use",
+            extra={"path": str(path)},
+        )
+    if settings.jwt_secret is None:
+        settings.jwt_secret = SecretStr(generated["JWT_SECRET"])
+    if settings.automation_secret_encryption_key is None:
+        settings.automation_secret_encryption_key = SecretStr(
+            generated["AUTOMATION_SECRET_ENCRYPTION_KEY"]
+        )
+
+
+def prepare(settings: Settings) -> Settings:
+    """Resolve the database URL and secrets, and export them for child processes (uvicorn workers).
+
+    Returns:
+        The same settings object, with `database_url` and the secrets filled in.
+    """
+    settings.database_url = resolve_database_url(settings)
+    resolve_secrets(settings)
+    os.environ["DATABASE_URL"] = settings.database_url
+    assert settings.jwt_secret is not None and settings.automation_secret_encryption_key is not None
+    os.environ.setdefault("JWT_SECRET", settings.jwt_secret.get_secret_value())
+    os.environ.setdefault(
+        "AUTOMATION_SECRET_ENCRYPTION_KEY",
+        settings.automation_secret_encryption_key.get_secret_value(),
+    )
+    return settings
+
+
+async def apply_migrations(database: Database) -> None:
+    """Upgrade the database to the head of every composed branch."""
+    await migrate.upgrade(database.engine, MIGRATION_LOCATIONS)
