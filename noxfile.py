@@ -53,7 +53,12 @@ def tests(session: nox.Session, member: str) -> None:
     """Run one member's tests with only its own locked dependencies."""
     sync(session, "--package", member, "--group", "test")
     session.run(
-        "coverage", "run", "-m", "pytest", f"{MEMBERS[member]}/tests", *session.posargs,
+        "coverage",
+        "run",
+        "-m",
+        "pytest",
+        f"{MEMBERS[member]}/tests",
+        *session.posargs,
         env={"COVERAGE_FILE": os.path.join(os.getcwd(), ".coverage")},
     )
 
@@ -69,4 +74,6 @@ def coverage(session: nox.Session) -> None:
 @nox.parametrize("member", list(MEMBERS))
 def build(session: nox.Session, member: str) -> None:
     """Build one member's sdist and wheel the way it is published (no workspace sources)."""
-    session.run("uv", "build", "--package", member, "--no-sources", "--out-dir", "dist", external=True)
+    session.run(
+        "uv", "build", "--package", member, "--no-sources", "--out-dir", "dist", external=True
+    )

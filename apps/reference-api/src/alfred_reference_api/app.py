@@ -8,7 +8,7 @@ from importlib.metadata import version
 
 from fastapi import FastAPI
 
-from alfred_crm_core import Database, migrate
+from alfred_crm_core import Database
 from alfred_reference_api import bootstrap
 from alfred_reference_api.api import v1
 from alfred_reference_api.deps import Runtime
@@ -35,13 +35,11 @@ def create_app(settings: Settings, *, database: Database | None = None) -> FastA
     if settings.database_url is None and database is None:
         raise ValueError("settings.database_url is unset: call bootstrap.prepare(settings) first")
     owns_database = database is None
-    db = database or Database.from_url(
-        settings.database_url or "", pool_size=settings.db_pool_size
-    )
+    db = database or Database.from_url(settings.database_url or "", pool_size=settings.db_pool_size)
     runtime = Runtime(
         settings=settings,
         database=db,
-        expected_heads=frozenset(migrate.head_revisions(bootstrap.MIGRATION_LOCATIONS)),
+        migration_locations=tuple(bootstrap.MIGRATION_LOCATIONS),
     )
 
     @asynccontextmanager

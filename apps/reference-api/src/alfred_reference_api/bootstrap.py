@@ -88,7 +88,8 @@ def prepare(settings: Settings) -> Settings:
     settings.database_url = resolve_database_url(settings)
     resolve_secrets(settings)
     os.environ["DATABASE_URL"] = settings.database_url
-    assert settings.jwt_secret is not None and settings.automation_secret_encryption_key is not None
+    assert settings.jwt_secret is not None
+    assert settings.automation_secret_encryption_key is not None
     os.environ.setdefault("JWT_SECRET", settings.jwt_secret.get_secret_value())
     os.environ.setdefault(
         "AUTOMATION_SECRET_ENCRYPTION_KEY",

@@ -67,7 +67,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
 
 def cmd_worker(_: argparse.Namespace) -> int:
     """Run the background worker until SIGINT/SIGTERM."""
-    settings = _settings()
+    _settings()  # validates the configuration and starts the embedded database if needed
 
     async def run() -> None:
         stop = asyncio.Event()

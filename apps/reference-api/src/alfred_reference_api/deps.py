@@ -19,7 +19,7 @@ class Runtime:
 
     settings: Settings
     database: Database
-    expected_heads: frozenset[str]
+    migration_locations: tuple[str, ...]
 
 
 def get_runtime(request: Request) -> Runtime:

@@ -141,7 +141,11 @@ async def _on_validation(request: Request, exc: Exception) -> JSONResponse:
     errors = _field_errors(exc)
     fields = ", ".join(dict.fromkeys(e.field for e in errors))
     return problem_response(
-        422, "validation_error", f"invalid input: {fields}", instance=request.url.path, errors=errors
+        422,
+        "validation_error",
+        f"invalid input: {fields}",
+        instance=request.url.path,
+        errors=errors,
     )
 
 

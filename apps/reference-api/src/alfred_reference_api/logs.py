@@ -28,7 +28,7 @@ class JsonFormatter(logging.Formatter):
             "logger": record.name,
             "message": record.getMessage(),
         }
-        request_id = request_id_var.get()
+        request_id = request_id_var.get()  # records from inside a request carry its id
         if request_id:
             data["request_id"] = request_id
         for key, value in record.__dict__.items():

@@ -60,7 +60,9 @@ class RequestIdMiddleware:
             if response_started:
                 raise
             response = problem_response(
-                500, "internal_error", "an unexpected error occurred; quote the request id",
+                500,
+                "internal_error",
+                "an unexpected error occurred; quote the request id",
                 instance=scope["path"],
             )
             await response(scope, receive, send_with_id)
@@ -68,6 +70,7 @@ class RequestIdMiddleware:
             _log.info(
                 "request",
                 extra={
+                    "request_id": request_id,
                     "method": scope["method"],
                     "path": scope["path"],
                     "status": status,
@@ -95,10 +98,15 @@ class BodyLimitMiddleware:
             return
         declared = Headers(scope=scope).get("content-length")
         if declared is not None and (not declared.isdigit() or int(declared) > self.max_bytes):
-            status, code = (413, "payload_too_large") if declared.isdigit() else (400, "bad_request")
+            status, code = (
+                (413, "payload_too_large") if declared.isdigit() else (400, "bad_request")
+            )
             response = problem_response(
-                status, code, f"request body over the {self.max_bytes}-byte limit"
-                if status == 413 else "invalid Content-Length header",
+                status,
+                code,
+                f"request body over the {self.max_bytes}-byte limit"
+                if status == 413
+                else "invalid Content-Length header",
                 instance=scope["path"],
             )
             await response(scope, receive, send)

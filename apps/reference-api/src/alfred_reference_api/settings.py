@@ -117,9 +117,7 @@ class Settings(BaseSettings):
             if value is None or not value.get_secret_value()
         ]
         if missing:
-            raise ValueError(
-                f"ENVIRONMENT=production requires {', '.join(missing)} to be set"
-            )
+            raise ValueError(f"ENVIRONMENT=production requires {', '.join(missing)} to be set")
         if len(self.jwt_secret.get_secret_value()) < 32:  # type: ignore[union-attr]  # checked above
             raise ValueError("JWT_SECRET must be at least 32 characters in production")
         return self

@@ -21,7 +21,12 @@ from uuid import UUID
 
 import asyncpg
 from sqlalchemy import text
-from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
+from sqlalchemy.ext.asyncio import (
+    AsyncEngine,
+    AsyncSession,
+    async_sessionmaker,
+    create_async_engine,
+)
 
 from alfred_crm_core.errors import ConfigurationError, DatabaseError
 
@@ -123,9 +128,7 @@ class Database:
     async def _needs_role_switch(self, session: AsyncSession) -> bool:
         if self._switch_role is None:
             row = await session.execute(
-                text(
-                    "SELECT rolsuper OR rolbypassrls FROM pg_roles WHERE rolname = current_user"
-                )
+                text("SELECT rolsuper OR rolbypassrls FROM pg_roles WHERE rolname = current_user")
             )
             self._switch_role = bool(row.scalar())
         return self._switch_role
@@ -190,6 +193,8 @@ class EmbeddedPostgres:
     """
 
     def __init__(self, data_dir: Path, database: str = "alfred") -> None:
+        if not re.fullmatch(r"[a-z_][a-z0-9_]{0,62}", database):
+            raise ConfigurationError(f"invalid embedded database name {database!r}")
         self.data_dir = data_dir
         self.database = database
         self._server: object | None = None
@@ -218,13 +223,14 @@ class EmbeddedPostgres:
         pgdata.parent.mkdir(parents=True, exist_ok=True)
         try:
             server = pgserver.get_server(pgdata, cleanup_mode="stop")
-            exists = server.psql(
-                f"SELECT 1 FROM pg_database WHERE datname = '{self.database}';"
-            )
+            # The name matched a strict identifier pattern in __init__: safe to interpolate.
+            exists = server.psql(f"SELECT 1 FROM pg_database WHERE datname = '{self.database}';")  # noqa: S608
             if "(1 row)" not in exists:
                 server.psql(f'CREATE DATABASE "{self.database}";')
         except Exception as exc:  # pgserver raises bare exceptions of several kinds
-            raise DatabaseError(f"the embedded PostgreSQL under {pgdata} did not start: {exc}") from exc
+            raise DatabaseError(
+                f"the embedded PostgreSQL under {pgdata} did not start: {exc}"
+            ) from exc
         self._server = server
         url: str = server.get_uri(self.database)
         _log.info("embedded PostgreSQL ready", extra={"pgdata": str(pgdata)})

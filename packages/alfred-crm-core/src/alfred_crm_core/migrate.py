@@ -1,7 +1,7 @@
 """The Alembic runner shared by every package's migration branch.
 
-Each package keeps its revisions in its own `migrations/versions` folder (shipped in the wheel) under
-a branch label (`crm_core`, `automation`, ...). This module owns the one `env.py` they all run
+Each package keeps its revisions in its own `migrations/versions` folder (shipped in the wheel)
+under a branch label (`crm_core`, `automation`, ...). This module owns the one `env.py` they all run
 through, so a caller only lists the folders it composes:
 
     await upgrade(engine, [alfred_crm_core.migrate.VERSIONS, alfred_automation.migrate.VERSIONS])
@@ -19,7 +19,15 @@ from alembic.script import ScriptDirectory
 from sqlalchemy import Connection
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-__all__ = ["SCRIPT_LOCATION", "VERSIONS", "alembic_config", "current_revisions", "head_revisions", "upgrade"]
+__all__ = [
+    "SCRIPT_LOCATION",
+    "VERSIONS",
+    "alembic_config",
+    "current_revisions",
+    "head_revisions",
+    "pending_heads",
+    "upgrade",
+]
 
 SCRIPT_LOCATION = str(Path(__file__).parent / "_alembic")
 """The folder holding the shared `env.py` and revision template."""
@@ -47,6 +55,26 @@ def alembic_config(version_locations: Sequence[str]) -> Config:
 def head_revisions(version_locations: Sequence[str]) -> set[str]:
     """Return the head revision ids of the composed branches."""
     return set(ScriptDirectory.from_config(alembic_config(version_locations)).get_heads())
+
+
+def pending_heads(current: set[str], version_locations: Sequence[str]) -> set[str]:
+    """Return the heads the database has not reached, given its `current` revisions.
+
+    A head counts as reached when it is current or an ancestor (through `down_revision` or
+    `depends_on`) of a current revision: Alembic records only the tips it stands on.
+    """
+    script = ScriptDirectory.from_config(alembic_config(version_locations))
+    applied = (
+        {
+            rev.revision
+            for rev in script.revision_map.iterate_revisions(
+                tuple(current), "base", implicit_base=True, inclusive=True
+            )
+        }
+        if current
+        else set()
+    )
+    return set(script.get_heads()) - applied
 
 
 def _current(connection: Connection) -> set[str]:

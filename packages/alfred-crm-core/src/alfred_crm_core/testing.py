@@ -98,7 +98,9 @@ async def truncate_all(url: str) -> None:
             "WHERE schemaname = 'public' AND tablename <> 'alembic_version'"
         )
         if tables:
-            await conn.execute(f"TRUNCATE {', '.join(r['t'] for r in tables)} RESTART IDENTITY CASCADE")
+            await conn.execute(
+                f"TRUNCATE {', '.join(r['t'] for r in tables)} RESTART IDENTITY CASCADE"
+            )
     finally:
         await conn.close()
 

@@ -49,11 +49,12 @@ async def ready(runtime: RuntimeDep) -> Readiness:
         current = await migrate.current_revisions(runtime.database.engine)
     except DatabaseError as exc:
         raise ProblemError(503, "database_unavailable", "the database is unreachable") from exc
-    if current != runtime.expected_heads:
+    pending = migrate.pending_heads(current, runtime.migration_locations)
+    if pending:
         raise ProblemError(
             503,
             "migrations_pending",
-            f"database at {sorted(current) or 'no revision'}, expected "
-            f"{sorted(runtime.expected_heads)}; run `alfred-api migrate`",
+            f"database at {sorted(current) or 'no revision'}, heads {sorted(pending)} not "
+            "applied; run `alfred-api migrate`",
         )
     return Readiness(migrations=sorted(current))

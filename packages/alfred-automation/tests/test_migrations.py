@@ -1,0 +1,25 @@
+import pytest
+from sqlalchemy import text
+
+from alfred_automation import migrate as automation_migrate
+from alfred_crm_core import Database, migrate
+
+pytestmark = pytest.mark.anyio
+
+BRANCHES = [migrate.VERSIONS, automation_migrate.VERSIONS]
+
+
+@pytest.fixture(scope="session")
+def migration_locations() -> list[str]:
+    return BRANCHES
+
+
+async def test_branch_applies_on_top_of_core(db: Database) -> None:
+    current = await migrate.current_revisions(db.engine)
+    assert current == {"a0001"}  # core's c0001 is reached through depends_on
+    assert migrate.pending_heads(current, BRANCHES) == set()
+    assert migrate.pending_heads(set(), BRANCHES) == {"a0001", "c0001"}
+    async with db.system_transaction() as session:
+        query = text("SELECT count(*) FROM pg_roles WHERE rolname = 'alfred_app'")
+        role = (await session.execute(query)).scalar()
+    assert role == 1

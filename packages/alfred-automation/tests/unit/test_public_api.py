@@ -1,0 +1,22 @@
+import importlib.metadata
+
+import alfred_automation
+
+
+def test_all_is_sorted_and_every_name_resolves() -> None:
+    assert alfred_automation.__all__ == sorted(alfred_automation.__all__)
+    for name in alfred_automation.__all__:
+        assert getattr(alfred_automation, name) is not None, name
+
+
+def test_errors_share_the_package_root() -> None:
+    root = next(
+        getattr(alfred_automation, n)
+        for n in alfred_automation.__all__
+        if n.endswith("Error") and n != "ConfigurationError"
+    )
+    assert issubclass(alfred_automation.ConfigurationError, root)
+
+
+def test_version_comes_from_the_installed_metadata() -> None:
+    assert alfred_automation.__version__ == importlib.metadata.version("alfred-automation")
