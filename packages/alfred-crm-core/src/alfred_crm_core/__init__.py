@@ -11,6 +11,10 @@ from alfred_crm_core.errors import (
     NotFoundError,
     ValidationError,
 )
+from alfred_crm_core.events import DomainEvent, EventSink, NullEventSink
+from alfred_crm_core.pagination import Page
+from alfred_crm_core.types import TenantId, UserId
+from alfred_crm_core.uow import UnitOfWork
 
 __version__ = _version("alfred-crm-core")
 
@@ -21,8 +25,15 @@ __all__ = [
     "ConflictError",
     "Database",
     "DatabaseError",
+    "DomainEvent",
     "EmbeddedPostgres",
+    "EventSink",
     "NotFoundError",
+    "NullEventSink",
+    "Page",
+    "TenantId",
+    "UnitOfWork",
+    "UserId",
     "ValidationError",
     "__version__",
     "create_engine",

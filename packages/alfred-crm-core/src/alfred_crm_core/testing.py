@@ -20,11 +20,28 @@ from urllib.parse import urlsplit, urlunsplit
 
 import asyncpg
 import pytest
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from alfred_crm_core import migrate
 from alfred_crm_core.db import Database, EmbeddedPostgres, create_engine, normalize_url
+from alfred_crm_core.events import DomainEvent
 
-__all__ = ["database_url_for", "server_url"]
+__all__ = ["RecordingEventSink", "database_url_for", "server_url"]
+
+
+class RecordingEventSink:
+    """An `EventSink` that keeps every event it is given, in order (for assertions)."""
+
+    def __init__(self) -> None:
+        self.events: list[DomainEvent] = []
+
+    async def emit(self, session: AsyncSession, event: DomainEvent) -> None:
+        """Keep `event`."""
+        self.events.append(event)
+
+    def names(self) -> list[str]:
+        """The wire names of the events kept so far."""
+        return [e.name for e in self.events]
 
 
 def server_url() -> str:

@@ -1,0 +1,61 @@
+"""The repository base: every query starts from `_scoped()`, the tenant filter."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any, ClassVar, Generic, TypeVar
+
+from sqlalchemy import Select, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from alfred_crm_core.errors import NotFoundError
+from alfred_crm_core.uow import UnitOfWork
+
+__all__ = ["Repository"]
+
+M = TypeVar("M", bound=Any)  # a mapped class with `id` and `tenant_id`
+
+
+class Repository(Generic[M]):
+    """Data access for one tenant-scoped model, within one unit of work.
+
+    Subclasses set `model` and `entity` (the name used in errors, e.g. "contact").
+    """
+
+    model: ClassVar[type[Any]]
+    entity: ClassVar[str]
+
+    def __init__(self, uow: UnitOfWork) -> None:
+        self.session: AsyncSession = uow.session
+        self.tenant_id = uow.tenant_id
+
+    def _scoped(self) -> Select[tuple[M]]:
+        """`SELECT model WHERE tenant_id = <this tenant>`: the start of every query."""
+        return select(self.model).where(self.model.tenant_id == self.tenant_id)
+
+    async def find(self, row_id: uuid.UUID) -> M | None:
+        """Return the row with `row_id` in this tenant, or None."""
+        result = await self.session.execute(self._scoped().where(self.model.id == row_id))
+        row: M | None = result.scalar_one_or_none()
+        return row
+
+    async def get(self, row_id: uuid.UUID) -> M:
+        """Return the row with `row_id` in this tenant.
+
+        Raises:
+            NotFoundError: No such row in this tenant (another tenant's id included).
+        """
+        row = await self.find(row_id)
+        if row is None:
+            raise NotFoundError(self.entity, row_id)
+        return row
+
+    def add(self, row: M) -> M:
+        """Stage `row` for insertion in this tenant."""
+        row.tenant_id = self.tenant_id
+        self.session.add(row)
+        return row
+
+    async def delete(self, row: M) -> None:
+        """Stage `row` for deletion."""
+        await self.session.delete(row)
