@@ -55,7 +55,7 @@ typecheck: $(STAMP) ## mypy strict over src and tests
 	nox -s typecheck
 
 bench: $(STAMP) ## print the speed figures and write bench-results.json
-	python -m alfred_bench
+	python bench/run.py
 
 clean: ## remove the environment and local data (keeps nothing)
 	rm -rf $(VENV) .nox .alfred .mypy_cache .ruff_cache .pytest_cache .coverage .coverage.*
