@@ -11,7 +11,7 @@ import math
 import re
 from collections import defaultdict
 from collections.abc import Iterable, Iterator, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from alfred_ai.provider import (
     Direction,
@@ -112,6 +112,52 @@ def _negated(tokens: Sequence[str], start: int, negators: frozenset[str]) -> boo
 _INTENT_MATCHER = Matcher(lx.INTENT_PATTERNS)
 _SENTIMENT_MATCHER = Matcher(lx.SENTIMENT_PATTERNS)
 _NEUTRAL_MATCHER = Matcher(lx.NEUTRAL_PHRASES)
+
+
+def _deletions(word: str) -> set[str]:
+    return {word[:i] + word[i + 1 :] for i in range(len(word))}
+
+
+def _typo_index() -> dict[str, str]:
+    """Map each one-letter deletion of a long lexicon word to the word (SymSpell's trick)."""
+    vocabulary = {
+        w
+        for pattern in (*lx.INTENT_PATTERNS, *lx.SENTIMENT_PATTERNS)
+        for w in pattern.split()
+        if len(w) >= lx.TYPO_MIN_LENGTH and not w.endswith("*")
+    }
+    index: dict[str, str] = {}
+    ambiguous: set[str] = set()
+    for word in sorted(vocabulary):
+        for key in _deletions(word) | {word}:
+            if index.setdefault(key, word) != word:
+                ambiguous.add(key)
+    for key in ambiguous:
+        del index[key]
+    return index
+
+
+_TYPOS = _typo_index()
+_KNOWN = lx.PT_WORDS | lx.EN_WORDS | lx.TYPO_EXCEPTIONS
+
+
+def correct_typos(tokens: Sequence[str]) -> tuple[tuple[str, ...], list[str]]:
+    """Replace a long word one edit away from a lexicon word ("cancelr", "reuinao") by that word.
+
+    Common words are never corrected ("quando" is not a typo of "quanto").
+    """
+    out: list[str] = []
+    fixed: list[str] = []
+    for token in tokens:
+        word = None
+        if len(token) >= lx.TYPO_MIN_LENGTH and token not in _KNOWN and token not in _TYPOS:
+            word = next((_TYPOS[k] for k in sorted(_deletions(token)) if k in _TYPOS), None)
+        if word and word != token:
+            fixed.append(f"{token}->{word}")
+            out.append(word)
+        else:
+            out.append(token)
+    return tuple(out), fixed
 
 
 def _contains(text: Text, phrases: Iterable[str]) -> list[str]:
@@ -416,11 +462,20 @@ def read(message: MessageInput, context: TriageContext) -> Reading:
     language, language_evidence = detect_language(text)
     negators = _negators(language)
     signals = ["language:stopwords", "intent:keywords", "sentiment:lexicon"]
+    tokens, typos = correct_typos(text.tokens)
+    if typos:
+        text = replace(text, tokens=tokens)
+        signals.append("intent:typo_correction")
 
     scores, evidence, negated = score_intents(text, negators)
     if negated:
         signals.append("intent:negation")
     raw_sentiment, sentiment_evidence = score_sentiment(text, negators)
+    anger = lx.COMPLAINT_FROM_ANGER_THRESHOLD - raw_sentiment
+    if anger > 0:
+        scores[Intent.COMPLAINT] += anger * lx.COMPLAINT_FROM_ANGER_WEIGHT
+        evidence[Intent.COMPLAINT].append(f"negative tone {raw_sentiment:+.1f}")
+        signals.append("intent:tone")
     intent = choose_intent(scores)
     if any(e in lx.EMOJI_VALENCE for e in sentiment_evidence):
         signals.append("sentiment:emoji")
@@ -475,4 +530,5 @@ def read(message: MessageInput, context: TriageContext) -> Reading:
         price_cues=cues,
         currency=context.currency or CURRENCY_BY_LANGUAGE[language],
         signals=signals,
+        notes=[f"Typos read as: {', '.join(typos[:4])}."] if typos else [],
     )
