@@ -2,8 +2,39 @@
 
 from importlib.metadata import version as _version
 
-from alfred_automation.errors import AutomationError, ConfigurationError
+from alfred_automation.errors import (
+    AutomationError,
+    ConfigurationError,
+    InvalidSecretError,
+    SecretDecryptError,
+    SignatureError,
+    UnsafeURLError,
+)
+from alfred_automation.signing import (
+    check_event_id,
+    generate_secret,
+    mask_secret,
+    outbound_headers,
+    sign,
+    validate_secret,
+    verify,
+)
 
 __version__ = _version("alfred-automation")
 
-__all__ = ["AutomationError", "ConfigurationError", "__version__"]
+__all__ = [
+    "AutomationError",
+    "ConfigurationError",
+    "InvalidSecretError",
+    "SecretDecryptError",
+    "SignatureError",
+    "UnsafeURLError",
+    "__version__",
+    "check_event_id",
+    "generate_secret",
+    "mask_secret",
+    "outbound_headers",
+    "sign",
+    "validate_secret",
+    "verify",
+]
