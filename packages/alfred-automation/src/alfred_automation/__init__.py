@@ -10,6 +10,7 @@ from alfred_automation.errors import (
     SignatureError,
     UnsafeURLError,
 )
+from alfred_automation.secretbox import SecretBox, generate_key, secret_aad
 from alfred_automation.signing import (
     check_event_id,
     generate_secret,
@@ -26,14 +27,17 @@ __all__ = [
     "AutomationError",
     "ConfigurationError",
     "InvalidSecretError",
+    "SecretBox",
     "SecretDecryptError",
     "SignatureError",
     "UnsafeURLError",
     "__version__",
     "check_event_id",
+    "generate_key",
     "generate_secret",
     "mask_secret",
     "outbound_headers",
+    "secret_aad",
     "sign",
     "validate_secret",
     "verify",
