@@ -2,6 +2,12 @@
 
 from importlib.metadata import version as _version
 
+from alfred_automation.backoff import (
+    Outcome,
+    classify,
+    next_delay,
+    retry_after_seconds,
+)
 from alfred_automation.errors import (
     AutomationError,
     ConfigurationError,
@@ -27,16 +33,20 @@ __all__ = [
     "AutomationError",
     "ConfigurationError",
     "InvalidSecretError",
+    "Outcome",
     "SecretBox",
     "SecretDecryptError",
     "SignatureError",
     "UnsafeURLError",
     "__version__",
     "check_event_id",
+    "classify",
     "generate_key",
     "generate_secret",
     "mask_secret",
+    "next_delay",
     "outbound_headers",
+    "retry_after_seconds",
     "secret_aad",
     "sign",
     "validate_secret",
