@@ -20,3 +20,14 @@ def test_errors_share_the_package_root() -> None:
 
 def test_version_comes_from_the_installed_metadata() -> None:
     assert alfred_automation.__version__ == importlib.metadata.version("alfred-automation")
+
+
+def test_every_error_is_in_the_errors_docstring_tree() -> None:
+    tree = alfred_automation.errors.__doc__ or ""
+    errors = [
+        getattr(alfred_automation, n) for n in alfred_automation.__all__ if n.endswith("Error")
+    ]
+    assert len(errors) >= 6
+    for error in errors:
+        assert issubclass(error, alfred_automation.AutomationError)
+        assert error.__name__ in tree, error
