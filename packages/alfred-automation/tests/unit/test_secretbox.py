@@ -139,6 +139,7 @@ class TestTampering:
             lambda t: t[:20],
             lambda t: t.split(":")[0] + ":XYZ:" + t.split(":")[2],
             lambda t: t + "!*",
+            lambda t: t.rsplit(":", 1)[0] + ":abcde",
         ],
     )
     def test_a_malformed_token_fails_closed(self, mangle: Callable[[str], str]) -> None:

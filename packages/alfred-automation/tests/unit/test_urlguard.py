@@ -265,6 +265,13 @@ async def test_every_row_32_33_address_is_refused_at_delivery_too(url: str) -> N
     assert reason_of(caught) in {"blocked_ip", "blocked_host"}
 
 
+@pytest.mark.parametrize("host", ["[::1]", "[::FFFF:127.0.0.1]", "LOCALHOST.", "127.0.0.1."])
+async def test_hosts_are_normalized_before_vetting(host: str) -> None:
+    with pytest.raises(UnsafeURLError) as caught:
+        await resolve_and_vet(host, 80, resolver=FakeDNS())
+    assert reason_of(caught) in {"blocked_ip", "blocked_host"}
+
+
 async def test_save_is_refused_when_the_octal_form_reaches_any_parser() -> None:
     # httpx itself rejects "0177.0.0.1"; were it to accept it, the literal check refuses it.
     with pytest.raises(UnsafeURLError) as caught:
@@ -641,6 +648,7 @@ async def test_each_origin_gets_its_own_pool_and_aclose_closes_them() -> None:
         ("http://user:pw@hooks.example.com/", "credentials_in_url"),
         ("http://localhost/", "blocked_host"),
         ("http://2130706433/", "blocked_ip"),
+        ("http:///no-host", "missing_host"),
     ],
 )
 async def test_the_transport_refuses_what_the_save_would(url: str, reason: str) -> None:
