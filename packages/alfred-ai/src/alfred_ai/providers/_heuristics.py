@@ -36,6 +36,11 @@ PT_NEGATORS = frozenset({"nao", "nunca", "nem", "sem", "jamais"})
 EN_NEGATORS = frozenset({"not", "never", "no", "without"})
 _ACCENTED = re.compile(r"[ãõçáéíóúâêôà]", re.IGNORECASE)
 _TIME = re.compile(lx.TIME_PATTERN)
+_SHAPES = (
+    (_TIME, Intent.SCHEDULING, lx.TIME_WEIGHT),
+    (re.compile(lx.HOW_TO_PATTERN), Intent.SUPPORT, lx.HOW_TO_WEIGHT),
+    (re.compile(lx.SEATS_PATTERN), Intent.PURCHASE, lx.SEATS_WEIGHT),
+)
 _HEADCOUNT = re.compile(lx.HEADCOUNT_PATTERN)
 _SITES = re.compile(lx.SITES_PATTERN)
 
@@ -335,10 +340,12 @@ def score_intents(
             scores[intent] += weight
             if weight > 0:
                 evidence[intent].append(match.pattern)
-    times = _TIME.findall(text.folded)
-    if times:
-        scores[Intent.SCHEDULING] += lx.TIME_WEIGHT
-        evidence[Intent.SCHEDULING].append(times[0])
+    joined = " ".join(text.tokens)
+    for regex, intent, weight in _SHAPES:
+        found = regex.search(text.folded if regex is _TIME else joined)
+        if found:
+            scores[intent] += weight
+            evidence[intent].append(found.group(0))
     return scores, evidence, negated
 
 
