@@ -7,7 +7,12 @@ The tree (every error is a `CRMError`, so callers can catch the package at once)
     ├── DatabaseError           the database could not be reached or prepared
     ├── NotFoundError           a tenant-scoped lookup matched no row
     ├── ConflictError           a uniqueness rule would be broken
-    └── ValidationError         input that passed the schema but breaks a domain rule
+    ├── ValidationError         input that passed the schema but breaks a domain rule
+    ├── AuthenticationError     missing or invalid credentials (one generic message for every cause)
+    │   ├── InvalidCredentialsError   login: unknown e-mail, wrong password or disabled user
+    │   └── InvalidGrantError         refresh: unknown, used, expired or revoked refresh token
+    ├── PermissionDeniedError   authenticated, but the role does not allow the action
+    └── ThrottledError          too many failed attempts; `retry_after` says when to try again
 
 Core knows no HTTP: the reference app maps these classes to statuses in one table.
 """
@@ -15,11 +20,16 @@ Core knows no HTTP: the reference app maps these classes to statuses in one tabl
 from __future__ import annotations
 
 __all__ = [
+    "AuthenticationError",
     "CRMError",
     "ConfigurationError",
     "ConflictError",
     "DatabaseError",
+    "InvalidCredentialsError",
+    "InvalidGrantError",
     "NotFoundError",
+    "PermissionDeniedError",
+    "ThrottledError",
     "ValidationError",
 ]
 
@@ -70,3 +80,52 @@ class ValidationError(CRMError):
     def __init__(self, field: str, message: str) -> None:
         super().__init__(message)
         self.field = field
+
+
+class AuthenticationError(CRMError):
+    """Credentials were missing or invalid.
+
+    The message is the same whatever the cause, so that no answer tells a caller whether a user,
+    a tenant or a token exists; `reason` says what failed, for logs only.
+    """
+
+    code = "unauthorized"
+    message = "missing or invalid credentials"
+
+    def __init__(self, reason: str = "") -> None:
+        super().__init__(self.message)
+        self.reason = reason
+
+
+class InvalidCredentialsError(AuthenticationError):
+    """A login failed: unknown e-mail, wrong password or disabled user (never says which)."""
+
+    code = "invalid_credentials"
+    message = "the e-mail or password is incorrect"
+
+
+class InvalidGrantError(AuthenticationError):
+    """A refresh token was unknown, already used, expired or revoked (never says which)."""
+
+    code = "invalid_grant"
+    message = "the refresh token is invalid, expired or revoked"
+
+
+class PermissionDeniedError(CRMError):
+    """The caller is authenticated but its role does not allow the action."""
+
+    code = "forbidden"
+
+    def __init__(self, action: str) -> None:
+        super().__init__(f"your role does not allow {action}")
+        self.action = action
+
+
+class ThrottledError(CRMError):
+    """Too many failed attempts; try again after `retry_after` whole seconds."""
+
+    code = "too_many_attempts"
+
+    def __init__(self, retry_after: int) -> None:
+        super().__init__(f"too many failed attempts; try again in {retry_after} seconds")
+        self.retry_after = retry_after

@@ -5,7 +5,7 @@ from __future__ import annotations
 import uuid
 from typing import Any, ClassVar, Generic, TypeVar
 
-from sqlalchemy import Select, select
+from sqlalchemy import ColumnElement, Select, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from alfred_crm_core.errors import NotFoundError
@@ -29,9 +29,14 @@ class Repository(Generic[M]):
         self.session: AsyncSession = uow.session
         self.tenant_id = uow.tenant_id
 
-    def _scoped(self) -> Select[tuple[M]]:
+    def _scoped(self) -> Select[M]:
         """`SELECT model WHERE tenant_id = <this tenant>`: the start of every query."""
-        return select(self.model).where(self.model.tenant_id == self.tenant_id)
+        return select(self.model).where(self._in_tenant())
+
+    def _in_tenant(self) -> ColumnElement[bool]:
+        """`tenant_id = <this tenant>`: the filter of every UPDATE, DELETE and aggregate."""
+        condition: ColumnElement[bool] = self.model.tenant_id == self.tenant_id
+        return condition
 
     async def find(self, row_id: uuid.UUID) -> M | None:
         """Return the row with `row_id` in this tenant, or None."""

@@ -1,0 +1,1 @@
+"""Identity: tenants, users, memberships, tokens and the login throttle."""

@@ -1,0 +1,1 @@
+"""Notifications: per-user alerts that collapse when they repeat."""
