@@ -40,6 +40,7 @@ _SHAPES = (
     (_TIME, Intent.SCHEDULING, lx.TIME_WEIGHT),
     (re.compile(lx.HOW_TO_PATTERN), Intent.SUPPORT, lx.HOW_TO_WEIGHT),
     (re.compile(lx.SEATS_PATTERN), Intent.PURCHASE, lx.SEATS_WEIGHT),
+    (re.compile(lx.UPGRADE_PATTERN), Intent.PURCHASE, lx.UPGRADE_WEIGHT),
 )
 _HEADCOUNT = re.compile(lx.HEADCOUNT_PATTERN)
 _SITES = re.compile(lx.SITES_PATTERN)
@@ -335,6 +336,9 @@ def score_intents(
         seen.add(match.pattern)
         if match.negated:
             negated.append(match.pattern)
+            for intent, weight in lx.NEGATED_MEANS.get(match.pattern, {}).items():
+                scores[intent] += weight
+                evidence[intent].append(f"not {match.pattern}")
             continue
         for intent, weight in lx.INTENT_PATTERNS[match.pattern].items():
             scores[intent] += weight

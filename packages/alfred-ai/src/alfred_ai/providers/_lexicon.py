@@ -30,8 +30,8 @@ TYPO_MIN_LENGTH = 6
 # Real words one edit away from a lexicon word: never "corrected".
 TYPO_EXCEPTIONS = _words(
     "comparar compara comparo comparei comparando compare compared comparing contrato contratos "
-    "contratou contrata assinou assinei assinada assinado pagaram paguei pagamos caros carros "
-    "renovou renovei cancelou canceled cancelled booked booking prices priced"
+    "manual manuais contratou contrata assinou assinei assinada assinado pagaram paguei pagamos "
+    "caros carros renovou renovei cancelou canceled cancelled booked booking prices priced"
 )
 
 # Intent evidence. Weights are log-odds-like: 3-4 = the phrase alone settles the intent, 2 = strong
@@ -65,7 +65,8 @@ _add(
         "tabela": 1.0,
         "orcamento": 2.5,
         "cotacao": 3.0,
-        "custo*": 2.5,
+        "custo": 2.5,
+        "custos": 2.5,
         "mensalidade": 2.0,
         "desconto*": 2.5,
         "gratuito": 1.5,
@@ -158,7 +159,8 @@ _add(
         "run us": 2.5,
         "what are we talking": 2.0,
         "deals": 1.5,
-        "promo*": 2.0,
+        "promos": 2.0,
+        "promotion*": 2.0,
         "coupon": 2.5,
         "per contact": 2.0,
         "affordable": 2.0,
@@ -219,7 +221,10 @@ _add(
         "gerar o boleto": 3.0,
         "cadastro": 0.5,
         "aceito a proposta": 3.5,
-        "aceit*": 1.5,
+        "aceito": 1.5,
+        "aceita": 1.5,
+        "aceitamos": 1.5,
+        "aceitar": 1.5,
         "vamos comecar": 2.5,
         "comecar com": 2.0,
         "emitir": 1.5,
@@ -256,6 +261,9 @@ _add(
         "pode cobrar": 2.5,
         "incluir mais": 3.0,
         "assinei": 1.5,
+        "trocar de plano": 2.5,
+        "expandir pra": 2.0,
+        "implantar em": 1.5,
         # English
         "sign up": 3.5,
         "signup": 3.5,
@@ -279,7 +287,7 @@ _add(
         "more seats": 3.0,
         "more licenses": 3.0,
         "more users": 1.0,
-        "renew": 3.0,
+        "renew*": 3.0,
         "next steps": 2.5,
         "get started": 2.0,
         "go with you": 3.5,
@@ -307,7 +315,9 @@ _add(
         "execute": 2.0,
         "signed off": 2.0,
         "sign the contract": 3.5,
-        "accept*": 2.0,
+        "accept": 2.0,
+        "accepting": 2.0,
+        "accepted": 2.0,
         "offer": 1.0,
         "how do we proceed": 2.5,
         "proceed": 1.5,
@@ -331,6 +341,11 @@ _add(
         "send the contract": 3.0,
         "charge it": 2.5,
         "activate": 2.0,
+        "roll it out": 3.0,
+        "roll out": 2.5,
+        "rollout": 2.0,
+        "expand to": 2.0,
+        "switch plan*": 2.5,
     },
 )
 
@@ -434,6 +449,9 @@ _add(
         "nao conecta*": 2.5,
         "verificar o email": 2.0,
         "pede pra": 1.0,
+        "manual": 2.0,
+        "perfil": 1.0,
+        "foto": 0.5,
         # English
         "can not": 1.0,
         "can not log*": 3.0,
@@ -462,7 +480,10 @@ _add(
         "issue": 1.5,
         "problem": 1.5,
         "sync*": 2.0,
-        "import*": 1.5,
+        "import": 1.5,
+        "imported": 1.5,
+        "importing": 1.5,
+        "imports": 1.5,
         "settings": 1.5,
         "setting up": 1.0,
         "docs": 2.0,
@@ -508,7 +529,8 @@ _add(
         "report*": 1.0,
         "app": 0.5,
         "file*": 1.0,
-        "attach*": 1.5,
+        "attach": 1.5,
+        "attaching": 1.5,
         "browser": 1.0,
         "notification*": 1.0,
         "tag": 1.0,
@@ -526,6 +548,20 @@ _add(
         "all the time": 1.0,
         "verify": 1.5,
         "how do we": 2.0,
+        "reference": 1.5,
+        "profile": 1.0,
+        "picture": 0.5,
+        "can not change": 2.5,
+        "can not edit": 2.5,
+        "can not upload": 2.5,
+        "can not delete": 2.5,
+        "can not add": 2.5,
+        "can not create": 2.5,
+        "can not save": 2.5,
+        "can not send": 2.5,
+        "can not connect": 2.5,
+        "can not export": 2.5,
+        "can not import": 2.5,
     },
 )
 
@@ -569,7 +605,7 @@ _add(
         "perderam": 2.0,
         "esperava mais": 2.5,
         "esperava muito mais": 2.5,
-        "prometeram": 2.0,
+        "prometeram": 3.0,
         "valor errado": 2.5,
         "sem avisar": 2.5,
         "desligaram": 1.5,
@@ -612,7 +648,10 @@ _add(
         "achando que": 1.5,
         "disseram que": 1.5,
         "indevid*": 3.0,
-        "enrol*": 2.5,
+        "enrola": 2.5,
+        "enrolando": 2.5,
+        "enrolacao": 2.5,
+        "enrolam": 2.5,
         "resolve nada": 2.5,
         "deixa a desejar": 3.0,
         "nunca mais": 2.0,
@@ -630,6 +669,16 @@ _add(
         "sacanagem": 3.0,
         "enganacao": 3.0,
         "decepcao": 3.0,
+        "mais uma vez": 2.0,
+        "assim nao da": 3.0,
+        "porco": 2.5,
+        "perdi uma venda": 2.5,
+        "por causa de voces": 1.5,
+        "culpa de voces": 2.5,
+        "sem autorizacao": 3.0,
+        "sem minha autorizacao": 3.0,
+        "serio": 1.5,
+        "nao esta ok": 2.0,
         # English
         "terrible": 3.0,
         "awful": 3.0,
@@ -669,7 +718,7 @@ _add(
         "outages": 2.0,
         "slow": 1.5,
         "wrong amount": 2.5,
-        "promised": 2.0,
+        "promised": 3.0,
         "expected more": 2.5,
         "expected a lot more": 2.5,
         "without telling": 2.5,
@@ -727,6 +776,17 @@ _add(
         "never again": 2.5,
         "incompetent": 3.0,
         "useless": 3.0,
+        "keep happening": 3.0,
+        "not keep happening": 3.0,
+        "shoddy": 3.0,
+        "lost a sale": 2.5,
+        "downtime": 2.0,
+        "because of your": 1.5,
+        "your fault": 2.5,
+        "without my permission": 3.0,
+        "without permission": 3.0,
+        "not ok": 2.0,
+        "seriously": 1.5,
     },
 )
 
@@ -772,6 +832,11 @@ _add(
         "nao continuar": 3.5,
         "sair do plano": 3.0,
         "nao faz mais sentido": 2.5,
+        "pro gratis": 2.5,
+        "pro gratuito": 2.5,
+        "deixar o plano": 2.5,
+        "nao precisamos mais": 3.0,
+        "nao preciso mais": 3.0,
         # English
         "terminat*": 3.0,
         "termination fee": 3.5,
@@ -804,6 +869,12 @@ _add(
         "opt out": 2.5,
         "pull the plug": 3.0,
         "no longer makes sense": 2.5,
+        "to free": 2.5,
+        "leaving": 2.0,
+        "anymore": 1.5,
+        "not need": 1.5,
+        "shut down": 2.5,
+        "we closed": 2.0,
     },
 )
 
@@ -867,6 +938,8 @@ _add(
         "presencial": 1.0,
         "me liga": 2.5,
         "mostrar a plataforma": 2.0,
+        "podemos conversar": 2.0,
+        "por telefone": 1.5,
         # English
         "meeting*": 2.5,
         "schedule": 3.0,
@@ -917,6 +990,11 @@ _add(
         "onsite": 1.0,
         "on site": 1.0,
         "catch up": 2.0,
+        "could we talk": 2.5,
+        "can we talk": 2.5,
+        "on the phone": 1.5,
+        "by phone": 1.5,
+        "phone call": 2.5,
     },
 )
 
@@ -968,6 +1046,8 @@ _add(
         "trocar uma ideia": 1.5,
         "fornecedor": 1.5,
         "tudo bem": 0.5,
+        "divulgar": 2.0,
+        "lista de transmissao": 2.5,
         # English
         "thanks": 1.5,
         "thank you": 1.5,
@@ -1009,11 +1089,14 @@ _add(
         "received": 1.0,
         "noted": 1.5,
         "booth": 2.0,
-        "event*": 1.0,
+        "event": 1.0,
+        "events": 1.0,
         "speaker": 2.0,
         "consulting": 1.5,
         "vendor": 1.5,
         "how are you": 1.0,
+        "promote": 1.5,
+        "customer base": 2.0,
     },
 )
 
@@ -1041,6 +1124,12 @@ INTENT_PATTERNS.update(
         "for the help": {Intent.OTHER: 3.0, Intent.SUPPORT: -2.0},
         "for your help": {Intent.OTHER: 3.0, Intent.SUPPORT: -2.0},
         "liberar o acesso": {Intent.SUPPORT: 0.5},
+        "shut it down": {Intent.CANCELLATION: 3.0, Intent.SUPPORT: -1.5},
+        "horario comercial": {Intent.SCHEDULING: -2.0},
+        "fechamos loja": {Intent.CANCELLATION: 2.5, Intent.PURCHASE: -3.0},
+        "fechamos empresa": {Intent.CANCELLATION: 2.5, Intent.PURCHASE: -3.0},
+        "empresa fechou": {Intent.CANCELLATION: 2.0},
+        "switch to": {Intent.PURCHASE: 1.5},
     }
 )
 
@@ -1060,6 +1149,21 @@ SEATS_PATTERN = (
     r"(?:usuarios|licencas|vendedores|seats|users|licenses|reps|agents)\b"
 )
 SEATS_WEIGHT = 2.5
+# Moving to a paid or bigger plan is a purchase; moving to the free one is a cancellation.
+UPGRADE_PATTERN = (
+    r"\b(?:switch|move|migrate|upgrade|change|go|bump)\w* (?:us |me )?(?:up )?to (?:the )?"
+    r"(?:annual|yearly|pro|premium|business|enterprise|growth|paid|bigger)\b"
+    r"|\b(?:migrar|mudar|trocar|passar|ir) (?:pro|pra|para o|para) (?:plano )?"
+    r"(?:anual|pro|premium|empresarial|enterprise|pago|maior)\b"
+)
+UPGRADE_WEIGHT = 3.0
+
+# A negated word can mean another intent: "nao vamos renovar", "won't be renewing" cancel.
+NEGATED_MEANS: dict[str, dict[Intent, float]] = {
+    "renovar": {Intent.CANCELLATION: 3.5},
+    "renew*": {Intent.CANCELLATION: 3.5},
+    "seguir com": {Intent.CANCELLATION: 2.5},
+}
 
 # Tie-break order: the earlier intent wins equal scores (the costlier one to miss comes first).
 PRECEDENCE = (
@@ -1091,7 +1195,7 @@ EN_WORDS = _words(
     that with be are have has hi hello would could there any just not will get from at in an
     if or lol was were been am they them their us he she his her who when where why which
     all out up about into than then just also need want like know let one two good morning
-    afternoon evening sorry great happy much more some yes send ready only still too never
+    afternoon evening sorry great happy much more some yes send ready only still too never nice
     every everything anyone someone nothing already again these those should would could
     """
 )
