@@ -15,9 +15,12 @@ import asyncpg
 import httpx
 import pytest
 
+from alfred_crm_core import migrate
 from alfred_crm_core.testing import database_url_for
+from alfred_reference_api.bootstrap import MIGRATION_LOCATIONS
 
 APP_DIR = Path(__file__).resolve().parents[1]
+HEADS = sorted(migrate.head_revisions(MIGRATION_LOCATIONS))  # one: see test_migrations
 
 
 def _free_port() -> int:
@@ -122,14 +125,14 @@ def test_serve_with_database_url_migrates_and_serves(fresh_db: str, tmp_path: Pa
         _env(DATABASE_URL=fresh_db, ALFRED_DATA_DIR=str(tmp_path)), tmp_path
     )
     _stop(proc)
-    assert ready["migrations"] == ["r0001"]
+    assert ready["migrations"] == HEADS
     assert not (tmp_path / "pgdata").exists()  # no embedded server was started
 
 
 def test_migrate_command_reports_the_head(fresh_db: str, tmp_path: Path) -> None:
     result = _cli("migrate", env=_env(DATABASE_URL=fresh_db, ALFRED_DATA_DIR=str(tmp_path)))
     assert result.returncode == 0, result.stderr
-    assert "database at r0001" in result.stdout
+    assert f"database at {', '.join(HEADS)}" in result.stdout
 
 
 def test_alembic_upgrade_head_works_from_the_app_folder(fresh_db: str) -> None:
@@ -150,7 +153,7 @@ def test_alembic_upgrade_head_works_from_the_app_folder(fresh_db: str) -> None:
         text=True,
         timeout=120,
     )
-    assert "r0001 (head)" in current.stdout
+    assert all(f"{head} (head)" in current.stdout for head in HEADS)
 
 
 def test_unknown_job_exits_non_zero_and_lists_the_jobs(tmp_path: Path) -> None:

@@ -40,6 +40,7 @@ def create_app(settings: Settings, *, database: Database | None = None) -> FastA
         settings=settings,
         database=db,
         migration_locations=tuple(bootstrap.MIGRATION_LOCATIONS),
+        auth=bootstrap.authenticator(settings, db),
     )
 
     @asynccontextmanager

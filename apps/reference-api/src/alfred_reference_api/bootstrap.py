@@ -15,12 +15,21 @@ from pathlib import Path
 from pydantic import SecretStr
 
 from alfred_automation import migrate as automation_migrate
-from alfred_crm_core import Database, EmbeddedPostgres, migrate
+from alfred_crm_core import (
+    AuthConfig,
+    Authenticator,
+    ConfigurationError,
+    Database,
+    EmbeddedPostgres,
+    migrate,
+)
 from alfred_reference_api.settings import Settings
 
 __all__ = [
     "MIGRATION_LOCATIONS",
     "apply_migrations",
+    "auth_config",
+    "authenticator",
     "prepare",
     "resolve_database_url",
     "resolve_secrets",
@@ -101,3 +110,34 @@ def prepare(settings: Settings) -> Settings:
 async def apply_migrations(database: Database) -> None:
     """Upgrade the database to the head of every composed branch."""
     await migrate.upgrade(database.engine, MIGRATION_LOCATIONS)
+
+
+def auth_config(settings: Settings) -> AuthConfig:
+    """Translate the auth settings into core's `AuthConfig`.
+
+    Raises:
+        ConfigurationError: `JWT_SECRET` is unresolved (call `prepare` first).
+    """
+    if settings.jwt_secret is None:
+        raise ConfigurationError("JWT_SECRET is unset: call bootstrap.prepare(settings) first")
+    assert settings.password_min_length is not None  # filled in by Settings' validator
+    return AuthConfig(
+        jwt_secret=settings.jwt_secret.get_secret_value(),
+        issuer=settings.jwt_issuer,
+        audience=settings.jwt_audience,
+        leeway_seconds=settings.jwt_leeway_seconds,
+        access_token_ttl_seconds=settings.access_token_ttl_seconds,
+        refresh_token_ttl_seconds=settings.refresh_token_ttl_seconds,
+        refresh_family_max_age_seconds=settings.refresh_family_max_age_seconds,
+        password_min_length=settings.password_min_length,
+        login_max_failures=settings.login_max_failures,
+        login_lockout_seconds=settings.login_lockout_seconds,
+        hash_time_cost=settings.password_hash_time_cost,
+        hash_memory_kib=settings.password_hash_memory_kib,
+        hash_parallelism=settings.password_hash_parallelism,
+    )
+
+
+def authenticator(settings: Settings, database: Database) -> Authenticator:
+    """The `Authenticator` for this app: identities in `database`, rules from `settings`."""
+    return Authenticator(database, auth_config(settings))

@@ -16,6 +16,7 @@ from alfred_crm_core import CRMError, Database, migrate
 from alfred_reference_api import bootstrap
 from alfred_reference_api.jobs import JOBS, UnknownJobError, get_job
 from alfred_reference_api.logs import configure_logging
+from alfred_reference_api.seed import seed_demo
 from alfred_reference_api.settings import Settings
 
 __all__ = ["main"]
@@ -93,8 +94,17 @@ def cmd_migrate(_: argparse.Namespace) -> int:
 def cmd_seed(_: argparse.Namespace) -> int:
     """Load the demo data (idempotent)."""
     settings = _settings()
-    asyncio.run(_migrate(settings))
-    print("seed: no demo data is defined yet")
+
+    async def run() -> list[str]:
+        await _migrate(settings)
+        database = Database.from_url(settings.database_url or "", pool_size=1)
+        try:
+            return await seed_demo(database, settings)
+        finally:
+            await database.dispose()
+
+    for line in asyncio.run(run()):
+        print(line)
     return 0
 
 

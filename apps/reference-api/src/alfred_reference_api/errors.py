@@ -14,11 +14,14 @@ from pydantic import BaseModel, Field
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from alfred_crm_core import (
+    AuthenticationError,
     ConfigurationError,
     ConflictError,
     CRMError,
     DatabaseError,
     NotFoundError,
+    PermissionDeniedError,
+    ThrottledError,
     ValidationError,
 )
 
@@ -28,6 +31,7 @@ __all__ = [
     "ProblemError",
     "install_error_handlers",
     "problem_response",
+    "problems",
 ]
 
 _log = logging.getLogger(__name__)
@@ -35,12 +39,24 @@ _log = logging.getLogger(__name__)
 PROBLEM_JSON = "application/problem+json"
 
 STATUS_FOR: Mapping[type[CRMError], int] = {
+    AuthenticationError: 401,
+    PermissionDeniedError: 403,
     NotFoundError: 404,
     ConflictError: 409,
     ValidationError: 422,
+    ThrottledError: 429,
     DatabaseError: 503,
     ConfigurationError: 500,
 }
+
+
+def _headers_for(exc: CRMError) -> dict[str, str] | None:
+    if isinstance(exc, AuthenticationError):
+        return {"WWW-Authenticate": "Bearer"}  # RFC 7235: every 401 names the scheme
+    if isinstance(exc, ThrottledError):
+        return {"Retry-After": str(exc.retry_after)}
+    return None
+
 
 # Stable codes for plain HTTP errors raised by the framework (unknown route, wrong method, ...).
 _CODE_FOR_STATUS: Mapping[int, str] = {
@@ -176,11 +192,43 @@ async def _on_crm(request: Request, exc: Exception) -> JSONResponse:
     status = next((s for cls, s in STATUS_FOR.items() if isinstance(exc, cls)), 500)
     if status >= 500:
         _log.error("domain error", exc_info=exc)
+    elif isinstance(exc, AuthenticationError):
+        # The cause goes to the log only: the response is the same for every cause.
+        _log.info("authentication failed", extra={"reason": exc.reason, "code": exc.code})
     errors = None
     if isinstance(exc, ValidationError):
         errors = [FieldError(field=exc.field, message=str(exc), type=exc.code)]
     detail = str(exc) if status < 500 else HTTPStatus(status).phrase
-    return problem_response(status, exc.code, detail, instance=request.url.path, errors=errors)
+    return problem_response(
+        status,
+        exc.code,
+        detail,
+        instance=request.url.path,
+        errors=errors,
+        headers=_headers_for(exc),
+    )
+
+
+_DESCRIPTIONS: Mapping[int, str] = {
+    401: "Missing or invalid credentials (the same body for every cause).",
+    403: "Authenticated, but the role does not allow it.",
+    404: "No such resource in the caller's tenant.",
+    409: "Conflicts with an existing resource.",
+    422: "Invalid input; `errors` names each field.",
+    429: "Too many attempts; retry after `Retry-After` seconds.",
+}
+
+
+def problems(*statuses: int) -> dict[int | str, dict[str, Any]]:
+    """OpenAPI `responses` entries documenting problem+json answers with these statuses."""
+    return {
+        status: {
+            "model": Problem,
+            "description": _DESCRIPTIONS.get(status, HTTPStatus(status).phrase),
+            "content": {PROBLEM_JSON: {"schema": {"$ref": "#/components/schemas/Problem"}}},
+        }
+        for status in statuses
+    }
 
 
 def install_error_handlers(app: FastAPI) -> None:

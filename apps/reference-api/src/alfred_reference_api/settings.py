@@ -17,6 +17,8 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 __all__ = ["Settings", "decode_encryption_keys"]
 
 _MIB = 1024 * 1024
+_HOUR = 60 * 60
+_DAY = 24 * _HOUR
 
 
 def decode_encryption_keys(value: str) -> list[bytes]:
@@ -65,6 +67,20 @@ class Settings(BaseSettings):
 
     # Auth
     jwt_secret: SecretStr | None = None
+    jwt_issuer: str = Field(default="alfred", min_length=1)
+    jwt_audience: str = Field(default="alfred-api", min_length=1)
+    jwt_leeway_seconds: int = Field(default=30, ge=0, le=300)
+    access_token_ttl_seconds: int = Field(default=15 * 60, ge=60, le=24 * _HOUR)
+    refresh_token_ttl_seconds: int = Field(default=30 * _DAY, ge=5 * 60)
+    refresh_family_max_age_seconds: int = Field(default=90 * _DAY, ge=5 * 60)
+    password_min_length: int | None = Field(
+        default=None, ge=1, le=1024, description="unset: 8 in production, 6 otherwise"
+    )
+    login_max_failures: int = Field(default=5, ge=1)
+    login_lockout_seconds: int = Field(default=15 * 60, ge=1)
+    password_hash_time_cost: int = Field(default=2, ge=1, le=20)
+    password_hash_memory_kib: int = Field(default=19 * 1024, ge=1024, le=4 * 1024 * 1024)
+    password_hash_parallelism: int = Field(default=1, ge=1, le=16)
 
     # Automation hub (names as in the product README)
     automation_enabled: bool = True
@@ -85,9 +101,9 @@ class Settings(BaseSettings):
     def _upper_log_level(cls, value: object) -> object:
         return value.upper() if isinstance(value, str) else value
 
-    @field_validator("database_url", mode="before")
+    @field_validator("database_url", "password_min_length", mode="before")
     @classmethod
-    def _blank_url_is_none(cls, value: object) -> object:
+    def _blank_is_none(cls, value: object) -> object:
         return None if isinstance(value, str) and not value.strip() else value
 
     @field_validator("automation_secret_encryption_key")
@@ -106,6 +122,13 @@ class Settings(BaseSettings):
             raise ValueError(
                 "AUTOMATION_RETRY_MAX_SECONDS must not be below AUTOMATION_RETRY_BASE_SECONDS"
             )
+        if self.refresh_family_max_age_seconds < self.refresh_token_ttl_seconds:
+            raise ValueError(
+                "REFRESH_FAMILY_MAX_AGE_SECONDS must not be below REFRESH_TOKEN_TTL_SECONDS"
+            )
+        if self.password_min_length is None:
+            # The product README registers with "secret" (6 characters) outside production.
+            self.password_min_length = 8 if self.environment == "production" else 6
         if self.environment != "production":
             return self
         missing = [
