@@ -96,7 +96,7 @@ def _keep_mapping(value: object) -> Mapping[str, object]:
     # income provider's data-exclusion guarantee (it reads allowlisted keys only) is proved by
     # passing a mapping that fails on any other access.
     if not isinstance(value, Mapping):
-        raise TypeError("contact_attributes must be a mapping")
+        raise ValueError("contact_attributes must be a mapping")  # pydantic reports ValueError
     return value
 
 
