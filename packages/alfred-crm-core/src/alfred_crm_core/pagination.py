@@ -10,7 +10,7 @@ import base64
 import json
 from collections.abc import Sequence
 from datetime import datetime
-from typing import Generic, TypeVar
+from typing import Any, Generic, TypeVar
 from uuid import UUID
 
 from pydantic import BaseModel, Field
@@ -24,7 +24,7 @@ __all__ = ["DEFAULT_LIMIT", "MAX_LIMIT", "Page", "decode_cursor", "encode_cursor
 DEFAULT_LIMIT = 50
 MAX_LIMIT = 200
 T = TypeVar("T")
-S = TypeVar("S", bound=Select)  # type: ignore[type-arg]  # any row shape
+S = TypeVar("S", bound=Select[Any])
 
 
 class Page(BaseModel, Generic[T]):

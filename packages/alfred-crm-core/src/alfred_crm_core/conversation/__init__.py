@@ -1,0 +1,1 @@
+"""Conversations with a contact on one channel, their messages and internal comments."""

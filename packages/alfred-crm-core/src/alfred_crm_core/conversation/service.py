@@ -1,0 +1,299 @@
+"""Conversation use cases: list, read, update, reply, comment."""
+
+from __future__ import annotations
+
+import uuid
+
+from sqlalchemy import text
+from sqlalchemy.dialects.postgresql import insert
+from sqlalchemy.exc import IntegrityError
+
+from alfred_crm_core.clock import utcnow
+from alfred_crm_core.contact.repository import ContactRepository
+from alfred_crm_core.conversation.events import (
+    CommentCreated,
+    ConversationAssigned,
+    ConversationCreated,
+    ConversationStatusChanged,
+    MessageSent,
+)
+from alfred_crm_core.conversation.models import (
+    Channel,
+    Comment,
+    Conversation,
+    ConversationStatus,
+    Direction,
+    Message,
+)
+from alfred_crm_core.conversation.repository import (
+    CommentRepository,
+    ConversationRepository,
+    MessageRepository,
+)
+from alfred_crm_core.conversation.schemas import (
+    CommentCreate,
+    ConversationFilter,
+    ConversationUpdate,
+    MessageCreate,
+)
+from alfred_crm_core.conversation.transport import (
+    ChannelTransport,
+    OutboundMessage,
+    RecordingTransport,
+)
+from alfred_crm_core.errors import ConflictError, ValidationError
+from alfred_crm_core.uow import UnitOfWork
+
+__all__ = ["ConversationService", "ensure_member"]
+
+
+async def ensure_member(uow: UnitOfWork, user_id: uuid.UUID, field: str) -> None:
+    """Check that `user_id` is a member of the unit of work's tenant.
+
+    Raises:
+        ValidationError: It is not (named after `field`).
+    """
+    found = await uow.session.execute(
+        text("SELECT 1 FROM memberships WHERE tenant_id = :t AND user_id = :u"),
+        {"t": uow.tenant_id, "u": user_id},
+    )
+    if found.scalar() is None:
+        raise ValidationError(field, f"{field}: user {user_id} is not a member of this workspace")
+
+
+class ConversationService:
+    """Conversations of the unit of work's tenant."""
+
+    def __init__(self, uow: UnitOfWork, transport: ChannelTransport | None = None) -> None:
+        self.uow = uow
+        self.conversations = ConversationRepository(uow)
+        self.messages = MessageRepository(uow)
+        self.comments = CommentRepository(uow)
+        self.transport = transport or RecordingTransport()
+
+    async def get(self, conversation_id: uuid.UUID) -> Conversation:
+        """Return one conversation.
+
+        Raises:
+            NotFoundError: No such conversation in this tenant.
+        """
+        return await self.conversations.get(conversation_id)
+
+    async def list_page(
+        self, filters: ConversationFilter, *, limit: int, cursor: str | None
+    ) -> tuple[list[Conversation], str | None]:
+        """A page of conversations, most recent activity first, and the next cursor."""
+        return await self.conversations.list_page(filters, limit=limit, cursor=cursor)
+
+    async def open_for(
+        self, contact_id: uuid.UUID, channel: Channel, subject: str | None = None
+    ) -> tuple[Conversation, bool]:
+        """Return the contact's active conversation on `channel`, opening one if there is none.
+
+        Race-free without locks: the partial unique index on active conversations lets exactly
+        one concurrent opener insert; the others find its row.
+
+        Returns:
+            The conversation and whether it was created (then `conversation.created` is emitted).
+
+        Raises:
+            NotFoundError: The contact is not in this tenant.
+        """
+        await ContactRepository(self.uow).get(contact_id)
+        active = self.conversations._scoped().where(
+            Conversation.contact_id == contact_id,
+            Conversation.channel == channel,
+            Conversation.status != ConversationStatus.RESOLVED,
+        )
+        found = (await self.uow.session.execute(active)).scalar_one_or_none()
+        if found is not None:
+            return found, False
+        new_id = uuid.uuid4()
+        now = utcnow()
+        inserted = await self.uow.session.execute(
+            insert(Conversation)
+            .values(
+                id=new_id,
+                tenant_id=self.uow.tenant_id,
+                contact_id=contact_id,
+                channel=channel,
+                status=ConversationStatus.OPEN,
+                subject=subject,
+                last_activity_at=now,
+                created_at=now,
+                updated_at=now,
+            )
+            .on_conflict_do_nothing(
+                index_elements=["tenant_id", "contact_id", "channel"],
+                index_where=text("status <> 'resolved'"),
+            )
+            .returning(Conversation.id)
+        )
+        created = inserted.scalar_one_or_none() is not None
+        conversation = (await self.uow.session.execute(active)).scalar_one()
+        if created:
+            await self.uow.emit(
+                ConversationCreated(
+                    tenant_id=self.uow.tenant_id,
+                    conversation_id=conversation.id,
+                    contact_id=contact_id,
+                    channel=channel.value,
+                )
+            )
+        return conversation, created
+
+    async def update(self, conversation_id: uuid.UUID, data: ConversationUpdate) -> Conversation:
+        """Change status, snooze, assignee or subject; emits one event per kind of change.
+
+        Raises:
+            NotFoundError: No such conversation in this tenant.
+            ValidationError: `snoozed` without a future `snoozed_until`, or an assignee who is
+                not a member of the tenant.
+            ConflictError: Reopening while the contact has another active conversation on the
+                same channel.
+        """
+        conv = await self.conversations.get(conversation_id)
+        sent = data.model_fields_set
+        previous_status, previous_assignee = conv.status, conv.assignee_id
+        if "status" in sent and data.status is None:
+            raise ValidationError("status", "status: may not be null")
+        status = data.status or conv.status
+        snoozed_until = data.snoozed_until if "snoozed_until" in sent else conv.snoozed_until
+        if status == ConversationStatus.SNOOZED:
+            if snoozed_until is None or snoozed_until <= utcnow():
+                raise ValidationError(
+                    "snoozed_until", "snoozed_until: a future time is required to snooze"
+                )
+        elif "snoozed_until" in sent and data.snoozed_until is not None:
+            raise ValidationError("snoozed_until", "snoozed_until: only with status snoozed")
+        else:
+            snoozed_until = None
+        if "assignee_id" in sent and data.assignee_id is not None:
+            await ensure_member(self.uow, data.assignee_id, "assignee_id")
+        conv.status, conv.snoozed_until = status, snoozed_until
+        if "assignee_id" in sent:
+            conv.assignee_id = data.assignee_id
+        if "subject" in sent:
+            conv.subject = data.subject or None
+        try:
+            await self.uow.session.flush()
+        except IntegrityError as exc:
+            raise ConflictError(
+                "conversation",
+                "status",
+                "the contact already has an active conversation on this channel",
+            ) from exc
+        if status != previous_status:
+            await self.uow.emit(
+                ConversationStatusChanged(
+                    tenant_id=self.uow.tenant_id,
+                    conversation_id=conv.id,
+                    previous_status=previous_status.value,
+                    status=status.value,
+                    snoozed_until=snoozed_until,
+                )
+            )
+        if conv.assignee_id != previous_assignee:
+            await self.uow.emit(
+                ConversationAssigned(
+                    tenant_id=self.uow.tenant_id,
+                    conversation_id=conv.id,
+                    assignee_id=conv.assignee_id,
+                    previous_assignee_id=previous_assignee,
+                )
+            )
+        return conv
+
+    async def list_messages(
+        self, conversation_id: uuid.UUID, *, limit: int, cursor: str | None
+    ) -> tuple[list[Message], str | None]:
+        """A page of the conversation's messages, newest first.
+
+        Raises:
+            NotFoundError: No such conversation in this tenant.
+        """
+        await self.conversations.get(conversation_id)
+        return await self.messages.list_for(conversation_id, limit=limit, cursor=cursor)
+
+    async def reply(self, conversation_id: uuid.UUID, data: MessageCreate) -> Message:
+        """Record an outbound reply and hand it to the channel transport.
+
+        Raises:
+            NotFoundError: No such conversation in this tenant.
+        """
+        conv = await self.conversations.get(conversation_id)
+        contact = await ContactRepository(self.uow).get(conv.contact_id)
+        to = contact.email if conv.channel.value == "email" else contact.phone
+        external_id = await self.transport.send(
+            OutboundMessage(
+                tenant_id=self.uow.tenant_id,
+                conversation_id=conv.id,
+                channel=conv.channel,
+                to=to,
+                subject=data.subject or conv.subject,
+                body=data.body,
+            )
+        )
+        now = utcnow()
+        message = self.messages.add(
+            Message(
+                conversation_id=conv.id,
+                direction=Direction.OUTBOUND,
+                channel=conv.channel,
+                external_id=external_id,
+                sender=None,
+                subject=data.subject,
+                body=data.body,
+                author_id=self.uow.actor_id,
+                sent_at=now,
+            )
+        )
+        conv.last_message_at = now
+        conv.last_activity_at = now
+        await self.uow.session.flush()
+        await self.uow.emit(
+            MessageSent(
+                tenant_id=self.uow.tenant_id,
+                message_id=message.id,
+                conversation_id=conv.id,
+                contact_id=conv.contact_id,
+                channel=conv.channel.value,
+                external_id=external_id,
+                body=data.body,
+                author_id=self.uow.actor_id,
+            )
+        )
+        return message
+
+    async def list_comments(
+        self, conversation_id: uuid.UUID, *, limit: int, cursor: str | None
+    ) -> tuple[list[Comment], str | None]:
+        """A page of the conversation's internal comments, newest first.
+
+        Raises:
+            NotFoundError: No such conversation in this tenant.
+        """
+        await self.conversations.get(conversation_id)
+        return await self.comments.list_for(conversation_id, limit=limit, cursor=cursor)
+
+    async def comment(self, conversation_id: uuid.UUID, data: CommentCreate) -> Comment:
+        """Add an internal comment (never sent to the customer).
+
+        Raises:
+            NotFoundError: No such conversation in this tenant.
+        """
+        conv = await self.conversations.get(conversation_id)
+        comment = self.comments.add(
+            Comment(conversation_id=conv.id, author_id=self.uow.actor_id, body=data.body)
+        )
+        await self.uow.session.flush()
+        await self.uow.emit(
+            CommentCreated(
+                tenant_id=self.uow.tenant_id,
+                comment_id=comment.id,
+                conversation_id=conv.id,
+                author_id=self.uow.actor_id,
+                body=data.body,
+            )
+        )
+        return comment

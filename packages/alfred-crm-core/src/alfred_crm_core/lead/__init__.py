@@ -1,0 +1,1 @@
+"""Leads: a contact's potential deal, moving through stages from new to won or lost."""

@@ -1,0 +1,1 @@
+"""Tasks: follow-ups with a due date, linked to a contact, conversation or lead."""
