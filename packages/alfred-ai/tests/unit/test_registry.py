@@ -28,7 +28,9 @@ def register(site: Path, monkeypatch: pytest.MonkeyPatch, dist: str, entries: st
 
 class TestAvailableProviders:
     def test_lists_the_built_ins_found_through_entry_points(self) -> None:
-        assert available_providers() == ["income", "mock"]
+        names = available_providers()
+        assert {"income", "mock"} <= set(names)
+        assert names == sorted(names)
 
 
 class TestLoadProvider:
@@ -48,10 +50,11 @@ class TestLoadProvider:
         with pytest.raises(UnknownProviderError) as caught:
             load_provider("openai")
         assert caught.value.name == "openai"
-        assert caught.value.available == ("income", "mock")
+        assert caught.value.available == tuple(available_providers())
         message = str(caught.value)
         assert "unknown AI provider 'openai'" in message
-        assert "installed providers: income, mock" in message
+        assert f"installed providers: {', '.join(available_providers())}." in message
+        assert "income" in message and "mock" in message
         assert ENTRY_POINT_GROUP in message
 
     def test_unknown_name_is_a_configuration_error(self) -> None:
