@@ -41,6 +41,7 @@ def create_app(settings: Settings, *, database: Database | None = None) -> FastA
         database=db,
         migration_locations=tuple(bootstrap.MIGRATION_LOCATIONS),
         auth=bootstrap.authenticator(settings, db),
+        triager=bootstrap.triager(settings),
     )
 
     @asynccontextmanager

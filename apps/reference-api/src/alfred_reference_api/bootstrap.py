@@ -14,6 +14,7 @@ from pathlib import Path
 
 from pydantic import SecretStr
 
+import alfred_ai
 from alfred_automation import migrate as automation_migrate
 from alfred_crm_core import (
     AuthConfig,
@@ -23,7 +24,9 @@ from alfred_crm_core import (
     EmbeddedPostgres,
     migrate,
 )
+from alfred_crm_core.ingestion.service import Triager
 from alfred_reference_api.settings import Settings
+from alfred_reference_api.triage import ai_triager
 
 __all__ = [
     "MIGRATION_LOCATIONS",
@@ -105,6 +108,16 @@ def prepare(settings: Settings) -> Settings:
         settings.automation_secret_encryption_key.get_secret_value(),
     )
     return settings
+
+
+def triager(settings: Settings) -> Triager:
+    """Load the configured AI provider and wrap it as core's triage port.
+
+    Raises:
+        alfred_ai.ConfigurationError: `AI_PROVIDER_BACKEND` names no installed provider (the
+            message lists the installed ones).
+    """
+    return ai_triager(alfred_ai.load_provider(settings.ai_provider_backend))
 
 
 async def apply_migrations(database: Database) -> None:

@@ -23,6 +23,7 @@ from alfred_crm_core import (
     Principal,
     UnitOfWork,
 )
+from alfred_crm_core.ingestion.service import ConsentCheck, Triager, no_consent
 from alfred_reference_api.settings import Settings
 
 __all__ = [
@@ -46,7 +47,9 @@ class Runtime:
     database: Database
     migration_locations: tuple[str, ...]
     auth: Authenticator
+    triager: Triager
     events: EventSink = field(default_factory=NullEventSink)
+    consent: ConsentCheck = no_consent
 
 
 def get_runtime(request: Request) -> Runtime:

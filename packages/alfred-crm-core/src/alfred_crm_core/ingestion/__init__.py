@@ -1,0 +1,1 @@
+"""Channel ingestion: one inbound message in, contact + conversation + message + triage out."""
