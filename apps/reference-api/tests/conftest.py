@@ -1,4 +1,4 @@
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Callable
 
 import httpx
 import pytest
@@ -8,6 +8,7 @@ from pydantic import SecretStr
 from alfred_crm_core import Database
 from alfred_reference_api import Settings, create_app
 from alfred_reference_api.bootstrap import MIGRATION_LOCATIONS
+from alfred_reference_api.testing import Account, sign_up
 
 TEST_KEY = "MDEyMzQ1Njc4OWFiY2RlZjAxMjM0NTY3ODlhYmNkZWY="  # base64 of 32 ASCII bytes
 
@@ -25,6 +26,9 @@ def settings(database_url: str) -> Settings:
         jwt_secret=SecretStr("test-jwt-secret-0123456789abcdef0123456789"),
         automation_secret_encryption_key=SecretStr(TEST_KEY),
         automation_allow_private_urls=True,
+        # argon2id at its cheapest keeps the suite fast; production keeps the defaults.
+        password_hash_time_cost=1,
+        password_hash_memory_kib=1024,
     )
 
 
@@ -38,3 +42,13 @@ async def client(app: FastAPI) -> AsyncIterator[httpx.AsyncClient]:
     transport = httpx.ASGITransport(app=app)
     async with httpx.AsyncClient(transport=transport, base_url="http://test") as c:
         yield c
+
+
+@pytest.fixture
+def signup(client: httpx.AsyncClient) -> Callable[..., Awaitable[Account]]:
+    """Register a fresh account through the API: `await signup()` or `await signup(email=...)`."""
+
+    async def make(**kwargs: str) -> Account:
+        return await sign_up(client, **kwargs)
+
+    return make

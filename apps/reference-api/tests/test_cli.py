@@ -1,41 +1,24 @@
 """The `alfred-api` command, run as a user runs it: a real process, a real port."""
 
+import asyncio
 import json
-import os
-import signal
-import socket
 import subprocess
 import sys
-import time
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
 
 import asyncpg
-import httpx
 import pytest
 
 from alfred_crm_core import migrate
 from alfred_crm_core.testing import database_url_for
 from alfred_reference_api.bootstrap import MIGRATION_LOCATIONS
+from alfred_reference_api.testing import child_env as _env
+from alfred_reference_api.testing import serve, stop
 
 APP_DIR = Path(__file__).resolve().parents[1]
 HEADS = sorted(migrate.head_revisions(MIGRATION_LOCATIONS))  # one: see test_migrations
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port: int = s.getsockname()[1]
-        return port
-
-
-def _env(**extra: str) -> dict[str, str]:
-    env = {
-        k: v for k, v in os.environ.items() if k not in ("DATABASE_URL", "ALFRED_TEST_DATABASE_URL")
-    }
-    env.update(extra)
-    return env
 
 
 def _cli(
@@ -51,49 +34,8 @@ def _cli(
     )
 
 
-def _serve_until_healthy(
-    env: dict[str, str], cwd: Path
-) -> tuple[subprocess.Popen[str], float, dict[str, object]]:
-    port = _free_port()
-    started = time.monotonic()
-    log = cwd / f"serve-{port}.log"
-    with log.open("w") as out:
-        proc = subprocess.Popen(
-            [sys.executable, "-m", "alfred_reference_api.cli", "serve", "--port", str(port)],
-            env=env,
-            cwd=cwd,
-            stdout=out,
-            stderr=subprocess.STDOUT,
-            text=True,
-        )
-    deadline = started + 60
-    while time.monotonic() < deadline:
-        if proc.poll() is not None:
-            raise AssertionError(f"serve exited: {log.read_text()}")
-        try:
-            ready = httpx.get(f"http://127.0.0.1:{port}/api/v1/health/ready", timeout=1)
-            if ready.status_code == 200:
-                return proc, time.monotonic() - started, ready.json()
-        except httpx.TransportError:
-            pass
-        time.sleep(0.2)
-    proc.kill()
-    raise AssertionError("not healthy within 60 s")
-
-
-def _stop(proc: subprocess.Popen[str]) -> None:
-    proc.send_signal(signal.SIGINT)
-    try:
-        proc.wait(timeout=20)
-    except subprocess.TimeoutExpired:
-        proc.kill()
-        proc.wait()
-
-
 @pytest.fixture
 def fresh_db(postgres_server: str) -> Iterator[str]:
-    import asyncio
-
     name = f"alfred_cli_{uuid.uuid4().hex[:10]}"
 
     async def admin(sql: str) -> None:
@@ -108,24 +50,22 @@ def fresh_db(postgres_server: str) -> Iterator[str]:
 
 def test_serve_on_the_embedded_database_then_restart_reuses_it(tmp_path: Path) -> None:
     env = _env(ALFRED_DATA_DIR=str(tmp_path / "data"))
-    proc, elapsed, ready = _serve_until_healthy(env, tmp_path)
-    _stop(proc)
+    first = serve(env, tmp_path)
+    stop(first)
     secrets_before = (tmp_path / "data" / "secrets.json").read_text()
     assert (tmp_path / "data" / "pgdata" / "PG_VERSION").exists()
-    assert elapsed < 60 and ready["status"] == "ready"
+    assert first.started_in < 60 and first.ready["status"] == "ready"
 
-    proc, _, ready_again = _serve_until_healthy(env, tmp_path)
-    _stop(proc)
-    assert ready_again == ready
+    again = serve(env, tmp_path)
+    stop(again)
+    assert again.ready == first.ready
     assert (tmp_path / "data" / "secrets.json").read_text() == secrets_before
 
 
 def test_serve_with_database_url_migrates_and_serves(fresh_db: str, tmp_path: Path) -> None:
-    proc, _, ready = _serve_until_healthy(
-        _env(DATABASE_URL=fresh_db, ALFRED_DATA_DIR=str(tmp_path)), tmp_path
-    )
-    _stop(proc)
-    assert ready["migrations"] == HEADS
+    server = serve(_env(DATABASE_URL=fresh_db, ALFRED_DATA_DIR=str(tmp_path)), tmp_path)
+    stop(server)
+    assert server.ready["migrations"] == HEADS
     assert not (tmp_path / "pgdata").exists()  # no embedded server was started
 
 
@@ -183,3 +123,29 @@ def test_logs_are_json_lines(fresh_db: str, tmp_path: Path) -> None:
     lines = [json.loads(line) for line in result.stderr.splitlines() if line.startswith("{")]
     assert lines, result.stderr
     assert all({"ts", "level", "logger", "message"} <= set(line) for line in lines)
+
+
+def test_seed_creates_the_demo_user_without_issuing_a_token(fresh_db: str, tmp_path: Path) -> None:
+    env = _env(
+        DATABASE_URL=fresh_db,
+        ALFRED_DATA_DIR=str(tmp_path),
+        PASSWORD_HASH_TIME_COST="1",
+        PASSWORD_HASH_MEMORY_KIB="1024",
+    )
+    result = _cli("seed", env=env)
+    assert result.returncode == 0, result.stderr
+    assert "created user demo@alfred.ai" in result.stdout
+
+    async def counts() -> tuple[int, int, int]:
+        conn = await asyncpg.connect(fresh_db)
+        try:
+            row = await conn.fetchrow(
+                "SELECT (SELECT count(*) FROM users WHERE email = 'demo@alfred.ai'),"
+                " (SELECT count(*) FROM refresh_tokens), (SELECT count(*) FROM notifications)"
+            )
+            assert row is not None
+            return int(row[0]), int(row[1]), int(row[2])
+        finally:
+            await conn.close()
+
+    assert asyncio.run(counts()) == (1, 0, 0)
