@@ -15,7 +15,19 @@ KEY = "MDEyMzQ1Njc4OWFiY2RlZjAxMjM0NTY3ODlhYmNkZWY="
 @pytest.fixture(autouse=True)
 def clean_env(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
     for name in list(os.environ):
-        if name.startswith(("AUTOMATION_", "ALFRED_", "JWT_", "DATABASE_", "AI_")) or name in (
+        if name.startswith(
+            (
+                "AUTOMATION_",
+                "ALFRED_",
+                "JWT_",
+                "DATABASE_",
+                "AI_",
+                "PASSWORD_",
+                "LOGIN_",
+                "ACCESS_",
+                "REFRESH_",
+            )
+        ) or name in (
             "ENVIRONMENT",
             "HOST",
             "PORT",
@@ -144,3 +156,49 @@ def test_explicit_secrets_are_never_replaced(tmp_path: Path) -> None:
     resolve_secrets(s)
     assert s.jwt_secret is not None and s.jwt_secret.get_secret_value() == "mine"
     assert not (tmp_path / "secrets.json").exists()
+
+
+def test_auth_defaults() -> None:
+    s = Settings()
+    assert (s.access_token_ttl_seconds, s.jwt_issuer, s.jwt_audience, s.jwt_leeway_seconds) == (
+        900,
+        "alfred",
+        "alfred-api",
+        30,
+    )
+    assert s.refresh_token_ttl_seconds == 30 * 86400
+    assert s.refresh_family_max_age_seconds == 90 * 86400
+    assert (s.login_max_failures, s.login_lockout_seconds) == (5, 900)
+
+
+@pytest.mark.parametrize(
+    ("env", "expected"),
+    [
+        ({}, 6),
+        ({"PASSWORD_MIN_LENGTH": ""}, 6),
+        ({"PASSWORD_MIN_LENGTH": "10"}, 10),
+        (
+            {
+                "ENVIRONMENT": "production",
+                "JWT_SECRET": "x" * 40,
+                "AUTOMATION_SECRET_ENCRYPTION_KEY": KEY,
+            },
+            8,
+        ),
+    ],
+)
+def test_password_min_length_depends_on_the_environment(
+    monkeypatch: pytest.MonkeyPatch, env: dict[str, str], expected: int
+) -> None:
+    for k, v in env.items():
+        monkeypatch.setenv(k, v)
+    assert Settings().password_min_length == expected
+
+
+def test_a_refresh_family_shorter_than_one_token_is_refused(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setenv("REFRESH_TOKEN_TTL_SECONDS", "86400")
+    monkeypatch.setenv("REFRESH_FAMILY_MAX_AGE_SECONDS", "3600")
+    with pytest.raises(ValidationError, match="REFRESH_FAMILY_MAX_AGE_SECONDS"):
+        Settings()

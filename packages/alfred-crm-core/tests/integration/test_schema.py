@@ -60,4 +60,3 @@ async def test_every_table_with_a_tenant_id_has_forced_row_level_security(db: Da
     assert [r.relname for r in rows if not (r.relrowsecurity and r.relforcerowsecurity)] == []
     assert [r.relname for r in rows if not r.has_policy] == []
     assert tenants is True
-
