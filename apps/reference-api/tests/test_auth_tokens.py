@@ -194,9 +194,8 @@ async def test_future_or_non_integer_times(  # row 11
 async def test_token_kinds_are_never_confused(  # row 12
     client: httpx.AsyncClient, account: Account, generic_401: dict[str, Any]
 ) -> None:
-    await _assert_generic_401(
-        client, generic_401, f"Bearer {account.refresh_token}", "/api/v1/notifications"
-    )
+    for path in ("/api/v1/contacts", "/api/v1/notifications"):
+        await _assert_generic_401(client, generic_401, f"Bearer {account.refresh_token}", path)
     r = await client.post("/api/v1/auth/refresh", json={"refresh_token": account.access_token})
     assert r.status_code == 401 and r.json()["code"] == "invalid_grant"
     claims = _claims(account)
