@@ -25,7 +25,7 @@ $(STAMP): uv.lock pyproject.toml packages/*/pyproject.toml $(APP)/pyproject.toml
 bootstrap: $(STAMP) ## create .venv and install the locked workspace
 
 run: $(STAMP) ## serve the API (embedded PostgreSQL unless DATABASE_URL is set)
-	alfred-api serve
+	alfred-api serve --with-worker
 
 dev: ## docker-compose up (API, worker, PostgreSQL)
 	docker-compose up --build

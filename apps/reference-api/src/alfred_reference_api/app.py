@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from importlib.metadata import version
@@ -13,21 +14,28 @@ from alfred_reference_api import bootstrap
 from alfred_reference_api.api import v1
 from alfred_reference_api.deps import Runtime
 from alfred_reference_api.errors import install_error_handlers
+from alfred_reference_api.jobs import JobContext
 from alfred_reference_api.middleware import BodyLimitMiddleware, RequestIdMiddleware
 from alfred_reference_api.settings import Settings
+from alfred_reference_api.worker import Worker
 
-__all__ = ["API_PREFIX", "app_factory", "create_app"]
+__all__ = ["API_PREFIX", "IN_PROCESS_WORKER_ENV", "app_factory", "create_app"]
 
 API_PREFIX = "/api/v1"
+IN_PROCESS_WORKER_ENV = "ALFRED_IN_PROCESS_WORKER"
+"""Set to 1 by `alfred-api serve --with-worker` for the uvicorn process it starts."""
 
 
-def create_app(settings: Settings, *, database: Database | None = None) -> FastAPI:
+def create_app(
+    settings: Settings, *, database: Database | None = None, with_worker: bool = False
+) -> FastAPI:
     """Build the ASGI app.
 
     Args:
         settings: Resolved settings (`bootstrap.prepare` fills in the URL and secrets).
         database: An existing `Database` to use (tests); otherwise one is made from the settings
             and disposed of at shutdown. Nothing connects until the first request.
+        with_worker: Also run the background worker inside this process (`make run`).
 
     Returns:
         The FastAPI app serving `/api/v1`.
@@ -42,13 +50,19 @@ def create_app(settings: Settings, *, database: Database | None = None) -> FastA
         migration_locations=tuple(bootstrap.MIGRATION_LOCATIONS),
         auth=bootstrap.authenticator(settings, db),
         triager=bootstrap.triager(settings),
+        events=bootstrap.event_sink(settings),
     )
 
     @asynccontextmanager
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:
+        worker = Worker(JobContext(db, settings, runtime.events)) if with_worker else None
+        if worker is not None:
+            await worker.start()
         try:
             yield
         finally:
+            if worker is not None:
+                await worker.stop()
             if owns_database:
                 await db.dispose()
 
@@ -75,4 +89,5 @@ def create_app(settings: Settings, *, database: Database | None = None) -> FastA
 
 def app_factory() -> FastAPI:
     """Build the app from the environment (uvicorn's `--factory` entry point)."""
-    return create_app(bootstrap.prepare(Settings()))
+    with_worker = os.environ.get(IN_PROCESS_WORKER_ENV) == "1"
+    return create_app(bootstrap.prepare(Settings()), with_worker=with_worker)

@@ -22,6 +22,8 @@ from alfred_crm_core import (
     ConfigurationError,
     Database,
     EmbeddedPostgres,
+    EventSink,
+    NullEventSink,
     migrate,
 )
 from alfred_crm_core.ingestion.service import Triager
@@ -33,9 +35,11 @@ __all__ = [
     "apply_migrations",
     "auth_config",
     "authenticator",
+    "event_sink",
     "prepare",
     "resolve_database_url",
     "resolve_secrets",
+    "triager",
 ]
 
 _log = logging.getLogger(__name__)
@@ -108,6 +112,11 @@ def prepare(settings: Settings) -> Settings:
         settings.automation_secret_encryption_key.get_secret_value(),
     )
     return settings
+
+
+def event_sink(settings: Settings) -> EventSink:
+    """Where domain events go. The automation hub's outbox replaces this when it is wired."""
+    return NullEventSink()
 
 
 def triager(settings: Settings) -> Triager:

@@ -14,10 +14,12 @@ from pydantic import ValidationError as SettingsError
 
 from alfred_crm_core import CRMError, Database, migrate
 from alfred_reference_api import bootstrap
-from alfred_reference_api.jobs import JOBS, UnknownJobError, get_job
+from alfred_reference_api.app import IN_PROCESS_WORKER_ENV
+from alfred_reference_api.jobs import JobContext, UnknownJobError, get_job, run_job
 from alfred_reference_api.logs import configure_logging
 from alfred_reference_api.seed import seed_demo
 from alfred_reference_api.settings import Settings
+from alfred_reference_api.worker import Worker
 
 __all__ = ["main"]
 
@@ -50,6 +52,10 @@ def cmd_serve(args: argparse.Namespace) -> int:
     settings = _settings()
     if args.migrate:
         asyncio.run(_migrate(settings))
+    if args.with_worker:
+        if args.workers != 1:
+            raise SystemExit("alfred-api: --with-worker needs --workers 1 (run `worker` apart)")
+        os.environ[IN_PROCESS_WORKER_ENV] = "1"
     host = args.host or settings.host
     port = args.port or settings.port
     _log.info("serving", extra={"host": host, "port": port, "workers": args.workers})
@@ -68,16 +74,22 @@ def cmd_serve(args: argparse.Namespace) -> int:
 
 def cmd_worker(_: argparse.Namespace) -> int:
     """Run the background worker until SIGINT/SIGTERM."""
-    _settings()  # validates the configuration and starts the embedded database if needed
+    settings = _settings()
 
     async def run() -> None:
+        await _migrate(settings)
         stop = asyncio.Event()
         loop = asyncio.get_running_loop()
         for sig in (signal.SIGINT, signal.SIGTERM):
             loop.add_signal_handler(sig, stop.set)
-        _log.info("worker started", extra={"jobs": sorted(JOBS)})
-        await stop.wait()
-        _log.info("worker stopped")
+        database = Database.from_url(settings.database_url or "", pool_size=settings.db_pool_size)
+        worker = Worker(JobContext(database, settings, bootstrap.event_sink(settings)))
+        await worker.start()
+        try:
+            await stop.wait()
+        finally:
+            await worker.stop()
+            await database.dispose()
 
     asyncio.run(run())
     return 0
@@ -109,7 +121,7 @@ def cmd_seed(_: argparse.Namespace) -> int:
 
 
 def cmd_jobs_run(args: argparse.Namespace) -> int:
-    """Run one background job once, now."""
+    """Run one background job once, now (after applying any pending migrations)."""
     try:
         job = get_job(args.name)
     except UnknownJobError as exc:
@@ -118,9 +130,11 @@ def cmd_jobs_run(args: argparse.Namespace) -> int:
     settings = _settings()
 
     async def run() -> str:
+        await _migrate(settings)
         database = Database.from_url(settings.database_url or "", pool_size=2)
         try:
-            return await job.run(database, settings)
+            ctx = JobContext(database, settings, bootstrap.event_sink(settings))
+            return str(await run_job(job, ctx))
         finally:
             await database.dispose()
 
@@ -139,6 +153,11 @@ def build_parser() -> argparse.ArgumentParser:
     serve.add_argument("--workers", type=int, default=1, help="uvicorn worker processes")
     serve.add_argument(
         "--no-migrate", dest="migrate", action="store_false", help="do not apply migrations first"
+    )
+    serve.add_argument(
+        "--with-worker",
+        action="store_true",
+        help="also run the background worker in this process (one uvicorn worker only)",
     )
     serve.set_defaults(func=cmd_serve)
 

@@ -93,6 +93,12 @@ class Settings(BaseSettings):
     automation_retry_base_seconds: float = Field(default=5, gt=0)
     automation_retry_max_seconds: float = Field(default=3600, gt=0)
 
+    # Background jobs
+    lead_stalled_after_days: float = Field(default=7, ge=0)
+    job_overdue_tasks_interval_seconds: float = Field(default=3600, gt=0)
+    job_stalled_leads_interval_seconds: float = Field(default=86400, gt=0)
+    job_housekeeping_interval_seconds: float = Field(default=3600, gt=0)
+
     # AI
     ai_provider_backend: str = "mock"
 

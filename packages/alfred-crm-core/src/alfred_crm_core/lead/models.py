@@ -62,3 +62,5 @@ class Lead(TenantMixin, TimestampMixin, Base):
     price_guidance: Mapped[dict[str, Any] | None] = mapped_column(JSONB)
     won_at: Mapped[datetime | None]
     lost_reason: Mapped[str | None] = mapped_column(Text)
+    # The last_activity_at last notified as stalled: new activity re-arms the alert.
+    stalled_notified_for: Mapped[datetime | None]

@@ -76,3 +76,5 @@ class Task(TenantMixin, TimestampMixin, Base):
         ForeignKey("users.id", ondelete="SET NULL")
     )
     closed_at: Mapped[datetime | None]
+    # The due_at last notified as overdue: a different due_at re-arms the alert.
+    overdue_notified_for: Mapped[datetime | None]

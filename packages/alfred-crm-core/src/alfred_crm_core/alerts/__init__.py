@@ -1,0 +1,1 @@
+"""Time-based alerts: overdue tasks and stalled leads, notified once per crossing."""
