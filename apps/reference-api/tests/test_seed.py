@@ -20,3 +20,45 @@ async def test_seed_is_idempotent_and_the_first_login_is_onboarded(
     headers = {"Authorization": f"Bearer {login.json()['access_token']}"}
     items = (await client.get("/api/v1/notifications", headers=headers)).json()["items"]
     assert [(n["type"], n["entity_type"]) for n in items] == [("onboarding", "system")]
+
+
+async def test_seed_fills_the_demo_workspace_once(
+    db: Database, settings: Settings, client: httpx.AsyncClient
+) -> None:
+    first = await seed_demo(db, settings)
+    second = await seed_demo(db, settings)
+    assert "demo CRM data created" in first[1]
+    assert "already present" in second[1]
+    login = await client.post(
+        "/api/v1/auth/login", json={"email": DEMO_EMAIL, "password": DEMO_PASSWORD}
+    )
+    headers = {"Authorization": f"Bearer {login.json()['access_token']}"}
+
+    async def every(path: str) -> list[dict[str, object]]:
+        r = await client.get(path, headers=headers, params={"limit": 200})
+        assert r.status_code == 200, r.text
+        items: list[dict[str, object]] = r.json()["items"]
+        return items
+
+    contacts = await every("/api/v1/contacts")
+    conversations = await every("/api/v1/conversations")
+    tasks = await every("/api/v1/tasks")
+    leads = await every("/api/v1/leads")
+    assert len(contacts) >= 20 and len(conversations) >= 20
+    assert {c["channel"] for c in conversations} == {"email", "whatsapp", "sms", "webchat"}
+    assert all(c["latest_intent"] for c in conversations)
+    assert len(tasks) >= 10 and any(t["overdue"] for t in tasks)
+    assert len(leads) >= 8
+    assert {"new", "qualified", "proposal", "negotiation", "won", "lost"} <= {
+        lead["stage"] for lead in leads
+    }
+    msgs = await every(f"/api/v1/conversations/{conversations[0]['id']}/messages")
+    assert msgs and msgs[0]["triage"]["language"] in ("pt", "en")
+    # Some open leads have been quiet for more than the 7-day stall threshold.
+    from datetime import UTC, datetime, timedelta
+
+    week_ago = (datetime.now(UTC) - timedelta(days=7)).isoformat()
+    assert any(
+        str(lead["last_activity_at"]) < week_ago and lead["stage"] not in ("won", "lost")
+        for lead in leads
+    )
