@@ -53,7 +53,9 @@ async def test_seed_fills_the_demo_workspace_once(
         lead["stage"] for lead in leads
     }
     msgs = await every(f"/api/v1/conversations/{conversations[0]['id']}/messages")
-    assert msgs and msgs[0]["triage"]["language"] in ("pt", "en")
+    triage = msgs[0]["triage"]
+    assert isinstance(triage, dict)
+    assert triage["language"] in ("pt", "en")
     # Some open leads have been quiet for more than the 7-day stall threshold.
     from datetime import UTC, datetime, timedelta
 
