@@ -176,18 +176,24 @@ async def test_issuer_and_audience_must_match_exactly(  # row 10
 
 
 @pytest.mark.parametrize(
-    "bad",
+    "make_bad",
     [
-        {"iat": int(time.time()) + LEEWAY + 60},
-        {"nbf": int(time.time()) + LEEWAY + 60},
-        {"iat": time.time()},
-        {"iat": str(int(time.time()))},
-        {"iat": True},
+        # Built when the test runs, not at collection: a slow suite must not age them.
+        lambda: {"iat": int(time.time()) + LEEWAY + 60},
+        lambda: {"nbf": int(time.time()) + LEEWAY + 60},
+        lambda: {"iat": time.time()},
+        lambda: {"iat": str(int(time.time()))},
+        lambda: {"iat": True},
     ],
+    ids=["iat-future", "nbf-future", "iat-float", "iat-string", "iat-bool"],
 )
 async def test_future_or_non_integer_times(  # row 11
-    client: httpx.AsyncClient, account: Account, generic_401: dict[str, Any], bad: dict[str, Any]
+    client: httpx.AsyncClient,
+    account: Account,
+    generic_401: dict[str, Any],
+    make_bad: Callable[[], dict[str, Any]],
 ) -> None:
+    bad = make_bad()
     await _assert_generic_401(client, generic_401, f"Bearer {_hs256(_claims(account, **bad))}")
 
 

@@ -152,7 +152,13 @@ async def test_in_reply_to_threads_into_the_referenced_conversation(
     reply = await client.post(
         "/api/v1/webhooks/email",
         headers=me.headers,
-        json={**README_EMAIL, "message_id": "125", "in_reply_to": "123", "subject": "Re: preços"},
+        json={
+            **README_EMAIL,
+            "message_id": "125",
+            "in_reply_to": "123",
+            "subject": "Re: preços",
+            "sent_at": "2024-05-01T12:05:00Z",
+        },
     )
     assert reply.json()["conversation_id"] == first["conversation_id"]
     msgs = (
