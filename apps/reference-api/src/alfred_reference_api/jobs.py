@@ -19,6 +19,7 @@ from sqlalchemy import text
 
 from alfred_crm_core import Database, EventSink, NullEventSink, UnitOfWork
 from alfred_crm_core.alerts.service import AlertService
+from alfred_reference_api import bootstrap
 from alfred_reference_api.settings import Settings
 
 __all__ = ["JOBS", "Job", "JobContext", "JobReport", "UnknownJobError", "get_job", "run_job"]
@@ -149,21 +150,8 @@ async def _stalled_leads(uow: UnitOfWork, ctx: JobContext) -> int:
 
 
 async def _housekeeping(ctx: JobContext) -> int:
-    # Tables without tenants: expired refresh-token families and stale login throttles.
-    async with ctx.database.system_transaction() as session:
-        tokens = await session.execute(
-            text(
-                "DELETE FROM refresh_tokens WHERE family_expires_at < now() "
-                "OR expires_at < now() - interval '1 day'"
-            )
-        )
-        throttles = await session.execute(
-            text(
-                "DELETE FROM login_throttles WHERE window_started_at < now() - interval '1 day' "
-                "AND (locked_until IS NULL OR locked_until < now())"
-            )
-        )
-    return int(tokens.rowcount or 0) + int(throttles.rowcount or 0)  # type: ignore[attr-defined]
+    # Tables without tenants: expired refresh-token families and finished login counters.
+    return await bootstrap.authenticator(ctx.settings, ctx.database).purge_expired()
 
 
 JOBS: dict[str, Job] = {
