@@ -8,6 +8,9 @@ from alfred_automation.backoff import (
     next_delay,
     retry_after_seconds,
 )
+from alfred_automation.config import HubConfig
+from alfred_automation.deliveries import DeliveryService
+from alfred_automation.destinations import DestinationService, KeyRotationResult, rotate_encryption
 from alfred_automation.errors import (
     AutomationError,
     ConfigurationError,
@@ -15,6 +18,20 @@ from alfred_automation.errors import (
     SecretDecryptError,
     SignatureError,
     UnsafeURLError,
+)
+from alfred_automation.outbox import EventService, OutboxSink
+from alfred_automation.schemas import (
+    DeliveryAttemptRead,
+    DeliveryFilter,
+    DeliveryRead,
+    DeliveryStatus,
+    DestinationCreate,
+    DestinationRead,
+    DestinationUpdate,
+    DestinationWithSecret,
+    EventFilter,
+    EventPublish,
+    EventRecord,
 )
 from alfred_automation.secretbox import SecretBox, generate_key, secret_aad
 from alfred_automation.signing import (
@@ -43,8 +60,25 @@ __version__ = _version("alfred-automation")
 __all__ = [
     "AutomationError",
     "ConfigurationError",
+    "DeliveryAttemptRead",
+    "DeliveryFilter",
+    "DeliveryRead",
+    "DeliveryService",
+    "DeliveryStatus",
+    "DestinationCreate",
+    "DestinationRead",
+    "DestinationService",
+    "DestinationUpdate",
+    "DestinationWithSecret",
+    "EventFilter",
+    "EventPublish",
+    "EventRecord",
+    "EventService",
+    "HubConfig",
     "IPAddress",
     "InvalidSecretError",
+    "KeyRotationResult",
+    "OutboxSink",
     "Outcome",
     "ParsedURL",
     "Resolver",
@@ -64,6 +98,7 @@ __all__ = [
     "outbound_headers",
     "resolve_and_vet",
     "retry_after_seconds",
+    "rotate_encryption",
     "secret_aad",
     "sign",
     "system_resolver",
