@@ -54,6 +54,7 @@ from alfred_automation.urlguard import (
     validate_destination_url,
     vet_destination_url,
 )
+from alfred_automation.worker import DeliveryFailure, Dispatcher, OnDeliveryFailed
 
 __version__ = _version("alfred-automation")
 
@@ -61,6 +62,7 @@ __all__ = [
     "AutomationError",
     "ConfigurationError",
     "DeliveryAttemptRead",
+    "DeliveryFailure",
     "DeliveryFilter",
     "DeliveryRead",
     "DeliveryService",
@@ -70,6 +72,7 @@ __all__ = [
     "DestinationService",
     "DestinationUpdate",
     "DestinationWithSecret",
+    "Dispatcher",
     "EventFilter",
     "EventPublish",
     "EventRecord",
@@ -78,6 +81,7 @@ __all__ = [
     "IPAddress",
     "InvalidSecretError",
     "KeyRotationResult",
+    "OnDeliveryFailed",
     "OutboxSink",
     "Outcome",
     "ParsedURL",

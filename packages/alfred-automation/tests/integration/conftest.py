@@ -6,6 +6,7 @@ from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 import asyncpg
 import pytest
@@ -18,10 +19,12 @@ from alfred_automation import (
     DestinationCreate,
     DestinationService,
     DestinationWithSecret,
+    Dispatcher,
     EventRecord,
     HubConfig,
     OutboxSink,
 )
+from alfred_automation.testing import Receiver
 from alfred_automation.urlguard import Resolver
 from alfred_crm_core import Database, UnitOfWork
 from alfred_crm_core.clock import frozen_clock
@@ -116,6 +119,12 @@ async def other_tenant(db: Database) -> uuid.UUID:
 
 
 @pytest.fixture
+async def receiver() -> AsyncIterator[Receiver]:
+    async with Receiver() as running:
+        yield running
+
+
+@pytest.fixture
 def uow(db: Database, tenant: uuid.UUID) -> UowFactory:
     """One committed transaction in `tenant` (or another), events to an enabled outbox."""
 
@@ -193,3 +202,59 @@ def read_deliveries(uow: UowFactory) -> ReadDeliveries:
         return page.items
 
     return read
+
+
+MakeDispatcher = Callable[..., Dispatcher]
+
+
+@pytest.fixture
+async def make_dispatcher(db: Database, config: HubConfig) -> AsyncIterator[MakeDispatcher]:
+    made: list[Dispatcher] = []
+
+    def make(hub: HubConfig | None = None, **kwargs: Any) -> Dispatcher:
+        dispatcher = Dispatcher(db, hub or config, **kwargs)
+        made.append(dispatcher)
+        return dispatcher
+
+    yield make
+    for dispatcher in made:
+        await dispatcher.aclose()
+
+
+@dataclass
+class Rig:
+    """What most dispatcher tests use, in one fixture."""
+
+    db: Database
+    config: HubConfig
+    receiver: Receiver
+    uow: UowFactory
+    make_destination: MakeDestination
+    make_dispatcher: MakeDispatcher
+    publish: Publish
+    read_deliveries: ReadDeliveries
+
+    async def delivery(self) -> DeliveryRead:
+        """The one delivery of the tenant."""
+        (only,) = await self.read_deliveries()
+        return only
+
+    async def hook(self, path: str = "/hook", **kwargs: Any) -> DestinationWithSecret:
+        """A destination that sends to ``path`` on the receiver."""
+        return await self.make_destination(self.receiver.url_for(path), **kwargs)
+
+
+@pytest.fixture
+def rig(
+    db: Database,
+    config: HubConfig,
+    receiver: Receiver,
+    uow: UowFactory,
+    make_destination: MakeDestination,
+    make_dispatcher: MakeDispatcher,
+    publish: Publish,
+    read_deliveries: ReadDeliveries,
+) -> Rig:
+    return Rig(
+        db, config, receiver, uow, make_destination, make_dispatcher, publish, read_deliveries
+    )
