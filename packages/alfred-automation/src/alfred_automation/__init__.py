@@ -8,6 +8,13 @@ from alfred_automation.backoff import (
     next_delay,
     retry_after_seconds,
 )
+from alfred_automation.callbacks import (
+    ActionRunner,
+    CallbackProcessor,
+    CallbackResult,
+    PruneResult,
+    prune,
+)
 from alfred_automation.config import HubConfig
 from alfred_automation.deliveries import DeliveryService
 from alfred_automation.destinations import DestinationService, KeyRotationResult, rotate_encryption
@@ -59,7 +66,10 @@ from alfred_automation.worker import DeliveryFailure, Dispatcher, OnDeliveryFail
 __version__ = _version("alfred-automation")
 
 __all__ = [
+    "ActionRunner",
     "AutomationError",
+    "CallbackProcessor",
+    "CallbackResult",
     "ConfigurationError",
     "DeliveryAttemptRead",
     "DeliveryFailure",
@@ -85,6 +95,7 @@ __all__ = [
     "OutboxSink",
     "Outcome",
     "ParsedURL",
+    "PruneResult",
     "Resolver",
     "SecretBox",
     "SecretDecryptError",
@@ -100,6 +111,7 @@ __all__ = [
     "mask_secret",
     "next_delay",
     "outbound_headers",
+    "prune",
     "resolve_and_vet",
     "retry_after_seconds",
     "rotate_encryption",

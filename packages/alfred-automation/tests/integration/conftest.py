@@ -6,7 +6,7 @@ from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import Any
+from typing import Any, ClassVar
 
 import asyncpg
 import pytest
@@ -26,7 +26,7 @@ from alfred_automation import (
 )
 from alfred_automation.testing import Receiver
 from alfred_automation.urlguard import Resolver
-from alfred_crm_core import Database, UnitOfWork
+from alfred_crm_core import Database, DomainEvent, UnitOfWork
 from alfred_crm_core.clock import frozen_clock
 
 
@@ -40,6 +40,15 @@ def subprocess_env(**extra: str) -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
     env["PYTHONPYCACHEPREFIX"] = str(Path(tempfile.gettempdir()) / f"alfred-pycache-{os.getuid()}")
     return {**env, **extra}
+
+
+@dataclass(frozen=True, kw_only=True)
+class TaskCreated(DomainEvent):
+    """Stands for core's event of the same name (what the tests' actions emit)."""
+
+    name: ClassVar[str] = "task.created"
+    task_id: uuid.UUID
+    title: str
 
 
 KEY_1 = bytes(range(32))

@@ -1,8 +1,6 @@
 """The outbox: events and deliveries in the caller's transaction, idempotency, loop guard."""
 
 import uuid
-from dataclasses import dataclass
-from typing import ClassVar
 
 import asyncpg
 import pytest
@@ -16,20 +14,13 @@ from alfred_automation import (
     OutboxSink,
 )
 from alfred_automation.outbox import NOTIFY_CHANNEL, serialize_payload
-from alfred_crm_core import Database, DomainEvent, NotFoundError, ValidationError
+from alfred_crm_core import Database, NotFoundError, ValidationError
 
-from .conftest import MakeDestination, Publish, ReadDeliveries, UowFactory
+from .conftest import MakeDestination, Publish, ReadDeliveries, TaskCreated, UowFactory
 
 pytestmark = pytest.mark.anyio
 
 URL = "http://127.0.0.1:9/hook"
-
-
-@dataclass(frozen=True, kw_only=True)
-class TaskCreated(DomainEvent):
-    name: ClassVar[str] = "task.created"
-    task_id: uuid.UUID
-    title: str
 
 
 async def count(db: Database, table: str) -> int:
