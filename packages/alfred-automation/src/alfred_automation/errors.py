@@ -12,6 +12,21 @@ The tree::
 Every error except ``ConfigurationError`` carries a stable machine-readable ``reason`` (a closed
 set, typed as a ``Literal``) that callers may put in responses and logs; messages never contain
 secrets or plaintext.
+
+Where each one surfaces:
+
+* ``ConfigurationError``: building `HubConfig` (a missing or short encryption key): the app
+  refuses to start.
+* ``UnsafeURLError`` and ``InvalidSecretError``: the destination service turns them into core's
+  ``ValidationError`` (field ``url`` or ``secret``, answered 422 by the app's error table) and
+  chains the original as ``__cause__``; at delivery time an unsafe address is a failed attempt.
+* ``SecretDecryptError``: never raised to a caller: a delivery records it as a failed attempt
+  (fail closed), a callback is answered 401, the key rotation job reports the row.
+* ``SignatureError``: the callback processor answers 401 and logs the reason.
+
+The services also raise core's ``NotFoundError`` (another tenant's id, or no such row) and
+``ValidationError`` (a domain rule), and the callback processor raises nothing for a bad request:
+it returns a `CallbackResult` with the status to answer.
 """
 
 from __future__ import annotations
