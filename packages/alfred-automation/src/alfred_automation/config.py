@@ -56,7 +56,7 @@ class HubConfig:
         receipt_retention_seconds: How long callback receipts are kept by `prune`.
     """
 
-    encryption_keys: Sequence[bytes]
+    encryption_keys: Sequence[bytes] = field(repr=False)  # never in logs
     enabled: bool = True
     timeout_seconds: float = 10.0
     max_attempts: int = 8
