@@ -552,3 +552,23 @@ def test_the_envelope_bytes_are_valid_json_with_the_payload_spliced_in() -> None
     body = json.loads(_envelope(job))
     assert body["occurred_at"] == "2024-07-15T12:00:00Z"
     assert body["type"] == 'we"ird' and body["payload"] == {"a": [1, 2]}
+
+
+async def test_two_dispatchers_never_send_the_same_delivery(rig: Rig, database_url: str) -> None:
+    for n in range(3):
+        await rig.hook(f"/d{n}")
+    for _ in range(40):
+        await rig.publish()
+    first = rig.make_dispatcher(listen_url=database_url)
+    second = rig.make_dispatcher(listen_url=database_url)
+    running = [asyncio.create_task(d.run()) for d in (first, second)]
+    try:
+        await rig.receiver.wait_for(120, within=20)
+        await asyncio.sleep(0.2)
+    finally:
+        for dispatcher in (first, second):
+            dispatcher.stop()
+        await asyncio.wait_for(asyncio.gather(*running), 10)
+    sent = [(r.path, r.event_id) for r in rig.receiver.requests]
+    assert len(sent) == len(set(sent)) == 120
+    assert {d.status for d in await rig.read_deliveries()} == {DeliveryStatus.SUCCEEDED}
