@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import uuid
-from typing import Any, ClassVar, Generic, TypeVar
+from typing import Any, ClassVar, Generic, Literal, TypeVar
 
 from sqlalchemy import ColumnElement, Select, select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -11,9 +11,11 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from alfred_crm_core.errors import NotFoundError
 from alfred_crm_core.uow import UnitOfWork
 
-__all__ = ["Repository"]
+__all__ = ["Repository", "RowLock"]
 
 M = TypeVar("M", bound=Any)  # a mapped class with `id` and `tenant_id`
+RowLock = Literal["update", "share"]
+"""`FOR UPDATE` (to change the row) or `FOR SHARE` (to read it while nobody changes it)."""
 
 
 class Repository(Generic[M]):
@@ -38,19 +40,27 @@ class Repository(Generic[M]):
         condition: ColumnElement[bool] = self.model.tenant_id == self.tenant_id
         return condition
 
-    async def find(self, row_id: uuid.UUID) -> M | None:
-        """Return the row with `row_id` in this tenant, or None."""
-        result = await self.session.execute(self._scoped().where(self.model.id == row_id))
+    async def find(self, row_id: uuid.UUID, *, lock: RowLock | None = None) -> M | None:
+        """Return the row with `row_id` in this tenant, or None.
+
+        Args:
+            row_id: The id.
+            lock: Lock the row until the transaction ends (`update` or `share`).
+        """
+        query = self._scoped().where(self.model.id == row_id)
+        if lock is not None:
+            query = query.with_for_update(read=lock == "share")
+        result = await self.session.execute(query)
         row: M | None = result.scalar_one_or_none()
         return row
 
-    async def get(self, row_id: uuid.UUID) -> M:
-        """Return the row with `row_id` in this tenant.
+    async def get(self, row_id: uuid.UUID, *, lock: RowLock | None = None) -> M:
+        """Return the row with `row_id` in this tenant (see `find` for `lock`).
 
         Raises:
             NotFoundError: No such row in this tenant (another tenant's id included).
         """
-        row = await self.find(row_id)
+        row = await self.find(row_id, lock=lock)
         if row is None:
             raise NotFoundError(self.entity, row_id)
         return row

@@ -7,7 +7,8 @@ in core that opens transactions, and it crosses tenants only in these documented
 
 - `Database.transaction(None)`: row-level security shows no tenant rows at all. Used for the
   tables that have no tenant: finding a user by e-mail, counting login attempts, finding a
-  refresh token's owner, revoking a family on logout.
+  refresh token's owner, revoking a family on logout. And for finding an API key's tenant: the
+  transaction names the key's hash, and a read-only policy shows it that one row.
 - `Database.transaction(tenant_id)`, once the tenant is known (the user's default tenant, or a
   token's `tid`): everything that reads or writes tenant rows (membership, tenant, notification).
 """
@@ -30,9 +31,11 @@ from alfred_crm_core.errors import (
     ThrottledError,
     ValidationError,
 )
+from alfred_crm_core.identity.api_keys import ApiKeyService
 from alfred_crm_core.identity.config import PASSWORD_MAX_LENGTH, AuthConfig
 from alfred_crm_core.identity.passwords import PasswordHasher
 from alfred_crm_core.identity.repository import (
+    ApiKeyRepository,
     LoginThrottleRepository,
     RefreshTokenRepository,
     UserRepository,
@@ -47,7 +50,13 @@ from alfred_crm_core.identity.schemas import (
     normalize_email,
 )
 from alfred_crm_core.identity.service import IdentityService
-from alfred_crm_core.identity.tokens import AccessClaims, decode_access_token, hash_refresh_token
+from alfred_crm_core.identity.tokens import (
+    AccessClaims,
+    decode_access_token,
+    hash_api_key,
+    hash_refresh_token,
+    is_api_key,
+)
 from alfred_crm_core.uow import UnitOfWork
 
 __all__ = ["Authenticator"]
@@ -278,16 +287,30 @@ class Authenticator:
         return decode_access_token(self.config, token, now=utcnow())
 
     async def authenticate(self, token: str) -> Principal:
-        """Verify an access token and check that its user may still act in its tenant.
+        """Authenticate a bearer credential: an access token, or an API key (`alf_...`).
 
         Raises:
             AuthenticationError: Invalid token; or the user is gone, disabled, logged out since
-                (token version), or no longer a member of the tenant.
+                (token version), or no longer a member of the tenant. For an API key: unknown,
+                revoked, or its creator disabled or no longer a member. One error for all.
         """
+        if is_api_key(token):
+            return await self._authenticate_api_key(token)
         claims = self.verify(token)
         async with self.database.transaction(claims.tenant_id) as session:
             uow = UnitOfWork(session=session, tenant_id=claims.tenant_id, actor_id=claims.user_id)
             return await IdentityService(uow, self.config).principal_for(claims)
+
+    async def _authenticate_api_key(self, key: str) -> Principal:
+        key_hash = hash_api_key(key)
+        async with self.database.transaction(None) as session:
+            found = await ApiKeyRepository.lookup(session, key_hash)
+        if found is None:
+            raise AuthenticationError("unknown API key")
+        key_id, tenant_id = found
+        async with self.database.transaction(tenant_id) as session:
+            uow = UnitOfWork(session=session, tenant_id=tenant_id)
+            return await ApiKeyService(uow).principal_for(key_id)
 
     async def purge_expired(self) -> int:
         """Delete refresh tokens past their family's lifetime and finished login counters.

@@ -1,7 +1,9 @@
-"""Identity tables: tenants, users, memberships, refresh tokens and the login throttle.
+"""Identity tables: tenants, users, memberships, API keys, refresh tokens and the login throttle.
 
-Only `memberships` carries `tenant_id` (row-level security, like every tenant table); `tenants` is
-protected by a policy on its own `id`. `users`, `refresh_tokens` and `login_throttles` are looked
+`memberships` and `api_keys` carry `tenant_id` (row-level security, like every tenant table);
+`tenants` is protected by a policy on its own `id`. An API key is found before its tenant is
+known through a second, read-only policy that shows a transaction the one key whose hash it names
+(see `ApiKeyRepository.lookup`). `users`, `refresh_tokens` and `login_throttles` are looked
 up before the tenant is known (login, refresh), so they have no tenant and no policy: every query
 on them names the user or the token hash it wants.
 """
@@ -28,7 +30,7 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from alfred_crm_core._db import Base, TenantMixin, TimestampMixin, uuid_pk
 
-__all__ = ["LoginThrottle", "Membership", "RefreshToken", "Role", "Tenant", "User"]
+__all__ = ["ApiKey", "LoginThrottle", "Membership", "RefreshToken", "Role", "Tenant", "User"]
 
 
 class Role(StrEnum):
@@ -98,6 +100,30 @@ class Membership(TenantMixin, TimestampMixin, Base):
             validate_strings=True,
         )
     )
+
+
+class ApiKey(TenantMixin, Base):
+    """A long-lived credential for integrations (channel providers, automation tools).
+
+    Only the SHA-256 of the key is stored, with its last four characters to tell keys apart. The
+    key acts as `user_id` (the member who created it) with the `agent` role; it stops working when
+    revoked, or when that user is disabled or leaves the tenant.
+    """
+
+    __tablename__ = "api_keys"
+    __table_args__ = (
+        ForeignKeyConstraint(["tenant_id"], ["tenants.id"], ondelete="CASCADE"),
+        Index("ix_api_keys_tenant_created", "tenant_id", text("created_at DESC"), text("id DESC")),
+    )
+
+    id: Mapped[uuid.UUID] = uuid_pk()
+    user_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
+    name: Mapped[str] = mapped_column(String(100))
+    key_hash: Mapped[bytes] = mapped_column(LargeBinary(32), unique=True)
+    last4: Mapped[str] = mapped_column(String(4))
+    created_at: Mapped[datetime]
+    last_used_at: Mapped[datetime | None]
+    revoked_at: Mapped[datetime | None]
 
 
 class RefreshToken(Base):

@@ -1,8 +1,10 @@
 """Data access for identity.
 
-`MembershipRepository` is tenant-scoped like every repository of a tenant table. The others work
-on tables without a tenant (users, refresh tokens, the login throttle) or on `tenants` itself,
-and each query names the one row it wants (an id, an e-mail or a token hash).
+`MembershipRepository` and `ApiKeyRepository` are tenant-scoped like every repository of a tenant
+table. The others work on tables without a tenant (users, refresh tokens, the login throttle) or
+on `tenants` itself, and each query names the one row it wants (an id, an e-mail or a token hash).
+`ApiKeyRepository.lookup` is the one read of a tenant table before the tenant is known: it names
+the key's hash, and row-level security shows it that one row.
 """
 
 from __future__ import annotations
@@ -10,12 +12,13 @@ from __future__ import annotations
 import uuid
 from datetime import datetime, timedelta
 
-from sqlalchemy import case, delete, select, update
+from sqlalchemy import case, delete, select, text, update
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from alfred_crm_core._db import Repository
 from alfred_crm_core.identity.models import (
+    ApiKey,
     LoginThrottle,
     Membership,
     RefreshToken,
@@ -23,8 +26,10 @@ from alfred_crm_core.identity.models import (
     Tenant,
     User,
 )
+from alfred_crm_core.pagination import page_of, paginate
 
 __all__ = [
+    "ApiKeyRepository",
     "LoginThrottleRepository",
     "MembershipRepository",
     "RefreshTokenRepository",
@@ -142,6 +147,66 @@ class MembershipRepository(Repository[Membership]):
             )
         )
         return result.scalar_one_or_none()
+
+
+class ApiKeyRepository(Repository[ApiKey]):
+    """API keys of the unit of work's tenant, and the tenant-less lookup by hash."""
+
+    model = ApiKey
+    entity = "API key"
+
+    @staticmethod
+    async def lookup(session: AsyncSession, key_hash: bytes) -> tuple[uuid.UUID, uuid.UUID] | None:
+        """The (key id, tenant) of the key with this hash, in a transaction with no tenant.
+
+        Sets `app.api_key_hash` for the rest of the transaction: the `api_key_lookup` policy
+        then shows exactly the row with that hash (revoked or not) and nothing else.
+        """
+        await session.execute(
+            text("SELECT set_config('app.api_key_hash', :hash, true)"), {"hash": key_hash.hex()}
+        )
+        result = await session.execute(
+            select(ApiKey.id, ApiKey.tenant_id).where(ApiKey.key_hash == key_hash)
+        )
+        row = result.one_or_none()
+        return (row.id, row.tenant_id) if row is not None else None
+
+    async def list_page(self, *, limit: int, cursor: str | None) -> tuple[list[ApiKey], str | None]:
+        """A page of the tenant's keys (revoked ones too), newest first."""
+        query = paginate(self._scoped(), ApiKey.created_at, ApiKey.id, limit=limit, cursor=cursor)
+        rows = (await self.session.execute(query)).scalars().all()
+        return page_of(rows, limit)
+
+    async def holder_of_live_key(self, key_id: uuid.UUID) -> uuid.UUID | None:
+        """The user a live key acts as: not revoked, its user active and still a member."""
+        result = await self.session.execute(
+            select(ApiKey.user_id)
+            .join(User, User.id == ApiKey.user_id)
+            .join(
+                Membership,
+                (Membership.user_id == ApiKey.user_id) & (Membership.tenant_id == ApiKey.tenant_id),
+            )
+            .where(
+                self._in_tenant(),
+                ApiKey.id == key_id,
+                ApiKey.revoked_at.is_(None),
+                User.is_active.is_(True),
+            )
+        )
+        user_id: uuid.UUID | None = result.scalar_one_or_none()
+        return user_id
+
+    async def mark_used(self, key_id: uuid.UUID, now: datetime, every: timedelta) -> None:
+        """Set `last_used_at` to `now` unless it was set less than `every` ago (fewer writes)."""
+        await self.session.execute(
+            update(ApiKey)
+            .where(
+                self._in_tenant(),
+                ApiKey.id == key_id,
+                (ApiKey.last_used_at.is_(None)) | (ApiKey.last_used_at < now - every),
+            )
+            .values(last_used_at=now)
+        )
 
 
 class RefreshTokenRepository:

@@ -9,12 +9,22 @@ from datetime import datetime
 from typing import Annotated, Literal
 
 from email_validator import EmailNotValidError, validate_email
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    ConfigDict,
+    Field,
+    StringConstraints,
+    computed_field,
+)
 
 from alfred_crm_core.identity.config import PASSWORD_MAX_LENGTH
 from alfred_crm_core.identity.models import Role
 
 __all__ = [
+    "ApiKeyCreate",
+    "ApiKeyRead",
+    "ApiKeySecret",
     "AuthResult",
     "LoginCredentials",
     "PasswordChange",
@@ -156,14 +166,63 @@ class Profile(BaseModel):
 
 @dataclass(frozen=True)
 class Principal:
-    """Who is calling: a verified access token whose user is active and a member of the tenant.
+    """Who is calling: a verified credential whose user is active and a member of the tenant.
 
     Attributes:
-        user_id: The user.
+        user_id: The user (for an API key: the member who created it).
         tenant_id: The tenant every query of the request is scoped to.
-        role: The user's role in that tenant.
+        role: The user's role in that tenant; `agent` for an API key, whoever created it.
+        api_key_id: The API key used, or None for an access token.
     """
 
     user_id: uuid.UUID
     tenant_id: uuid.UUID
     role: Role
+    api_key_id: uuid.UUID | None = None
+
+
+class ApiKeyCreate(BaseModel):
+    """A new API key: a name to recognise it by. Other fields are ignored."""
+
+    model_config = ConfigDict(extra="ignore")
+
+    name: Annotated[
+        str,
+        StringConstraints(strip_whitespace=True, min_length=1, max_length=100),
+        Field(examples=["WhatsApp provider"]),
+    ]
+
+
+class ApiKeyRead(BaseModel):
+    """An API key as lists show it: never the key itself.
+
+    Attributes:
+        masked_key: The prefix and the last four characters, e.g. `alf_****x9Qz`.
+    """
+
+    model_config = ConfigDict(from_attributes=True)
+
+    id: uuid.UUID
+    name: str
+    prefix: Literal["alf_"] = "alf_"
+    last4: str = Field(description="The key's last four characters.")
+    created_by: uuid.UUID = Field(
+        validation_alias="user_id", description="The member the key acts as (with role agent)."
+    )
+    created_at: datetime
+    last_used_at: datetime | None = Field(
+        description="When the key last authenticated a request (to the minute)."
+    )
+    revoked_at: datetime | None
+
+    @computed_field  # type: ignore[prop-decorator]  # pydantic's documented usage
+    @property
+    def masked_key(self) -> str:
+        """`alf_****` and the last four characters."""
+        return f"{self.prefix}****{self.last4}"
+
+
+class ApiKeySecret(ApiKeyRead):
+    """A new API key with the key itself: the only answer that ever shows it."""
+
+    key: str = Field(description="Send as `Authorization: Bearer <key>`. Shown only this once.")

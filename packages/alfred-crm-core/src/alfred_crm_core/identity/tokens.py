@@ -6,8 +6,10 @@ the header), header `typ: at+jwt` (so no other JWT is ever accepted as one), and
 at keys (`jku`, `x5u`, `jwk`, `x5c`) or declare extensions (`crit`) are refused outright: no key is
 ever fetched. Times are checked against `alfred_crm_core.clock`, with a leeway for clock skew.
 
-Refresh tokens are 256 random bits; only their SHA-256 is stored, so a leaked table holds nothing
-usable.
+Refresh tokens and API keys are 256 random bits; only their SHA-256 is stored, so a leaked table
+holds nothing usable. (A fast hash is enough for keys this long: there is nothing to brute-force.)
+API keys carry the prefix `alf_`, so they are told apart from access tokens (which are JWTs and
+never start with it) without any lookup, and secret scanners can recognise them.
 """
 
 from __future__ import annotations
@@ -26,10 +28,14 @@ from alfred_crm_core.identity.config import AuthConfig
 
 __all__ = [
     "ACCESS_TOKEN_TYPE",
+    "API_KEY_PREFIX",
     "AccessClaims",
     "decode_access_token",
+    "hash_api_key",
     "hash_refresh_token",
+    "is_api_key",
     "issue_access_token",
+    "new_api_key",
     "new_refresh_token",
 ]
 
@@ -197,3 +203,29 @@ def new_refresh_token() -> str:
 def hash_refresh_token(token: str) -> bytes:
     """Return the SHA-256 digest under which a refresh token is stored and looked up."""
     return hashlib.sha256(token.encode("utf-8", "surrogatepass")).digest()
+
+
+API_KEY_PREFIX = "alf_"
+"""What every API key starts with."""
+_API_KEY_MAX_LENGTH = 128  # ours are 47 characters
+
+
+def new_api_key() -> str:
+    """Return a fresh API key: `alf_` and 256 random bits, URL-safe (47 characters)."""
+    return API_KEY_PREFIX + secrets.token_urlsafe(32)
+
+
+def is_api_key(token: str) -> bool:
+    """Whether a bearer credential is meant as an API key (by its prefix; nothing is checked)."""
+    return token.startswith(API_KEY_PREFIX)
+
+
+def hash_api_key(key: str) -> bytes:
+    """Return the SHA-256 digest under which an API key is stored and looked up.
+
+    Raises:
+        AuthenticationError: The key is far longer than any key we issue.
+    """
+    if len(key) > _API_KEY_MAX_LENGTH:
+        raise AuthenticationError("oversized API key")
+    return hashlib.sha256(key.encode("utf-8", "surrogatepass")).digest()
