@@ -7,6 +7,7 @@ The tree (every error is a `CRMError`, so callers can catch the package at once)
     ├── DatabaseError           the database could not be reached or prepared
     ├── NotFoundError           a tenant-scoped lookup matched no row
     ├── ConflictError           a uniqueness rule would be broken
+    ├── ConsentRequiredError    the contact has no active consent for the purpose asked about
     ├── ValidationError         input that passed the schema but breaks a domain rule
     ├── AuthenticationError     missing or invalid credentials (one generic message for every cause)
     │   ├── InvalidCredentialsError   login: unknown e-mail, wrong password or disabled user
@@ -24,6 +25,7 @@ __all__ = [
     "CRMError",
     "ConfigurationError",
     "ConflictError",
+    "ConsentRequiredError",
     "DatabaseError",
     "InvalidCredentialsError",
     "InvalidGrantError",
@@ -70,6 +72,19 @@ class ConflictError(CRMError):
     def __init__(self, entity: str, field: str, detail: str | None = None) -> None:
         super().__init__(detail or f"another {entity} already has this {field}")
         self.entity, self.field = entity, field
+
+
+class ConsentRequiredError(CRMError):
+    """The contact has no active consent for `purpose` (none, revoked, or an old text version)."""
+
+    code = "consent_required"
+
+    def __init__(self, purpose: str, current_version: str) -> None:
+        super().__init__(
+            f"the contact has no active consent for {purpose} (a grant of purpose text version "
+            f"{current_version} that was not revoked since)"
+        )
+        self.purpose, self.current_version = purpose, current_version
 
 
 class ValidationError(CRMError):

@@ -6,6 +6,7 @@ import uuid
 
 from sqlalchemy.exc import IntegrityError
 
+from alfred_crm_core._db.repository import RowLock
 from alfred_crm_core.contact.events import ContactCreated, ContactDeleted, ContactUpdated
 from alfred_crm_core.contact.models import Contact
 from alfred_crm_core.contact.normalize import normalize_email, normalize_phone
@@ -24,13 +25,19 @@ class ContactService:
         self.uow = uow
         self.contacts = ContactRepository(uow)
 
-    async def get(self, contact_id: uuid.UUID) -> Contact:
+    async def get(self, contact_id: uuid.UUID, *, lock: RowLock | None = None) -> Contact:
         """Return one contact.
+
+        Args:
+            contact_id: The contact.
+            lock: Lock its row until the transaction ends: `update` serialises changes that
+                must not interleave (consent grants and revocations), `share` keeps it from
+                changing while the caller acts on what it read.
 
         Raises:
             NotFoundError: No such contact in this tenant.
         """
-        return await self.contacts.get(contact_id)
+        return await self.contacts.get(contact_id, lock=lock)
 
     async def list_page(
         self, *, q: str | None = None, tag: str | None = None, limit: int, cursor: str | None

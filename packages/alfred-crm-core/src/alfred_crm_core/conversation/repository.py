@@ -5,7 +5,7 @@ from __future__ import annotations
 import uuid
 
 from alfred_crm_core._db.repository import Repository
-from alfred_crm_core.conversation.models import Comment, Conversation, Message
+from alfred_crm_core.conversation.models import Comment, Conversation, Direction, Message
 from alfred_crm_core.conversation.schemas import ConversationFilter
 from alfred_crm_core.pagination import page_of, paginate
 
@@ -52,6 +52,21 @@ class MessageRepository(Repository[Message]):
         query = paginate(query, Message.sent_at, Message.id, limit=limit, cursor=cursor)
         rows = (await self.session.execute(query)).scalars().all()
         return page_of(rows, limit, key=("sent_at", "id"))
+
+    async def latest_inbound_of_contact(self, contact_id: uuid.UUID) -> Message | None:
+        """The contact's most recent inbound message on any channel, or None."""
+        query = (
+            self._scoped()
+            .join(Conversation, Conversation.id == Message.conversation_id)
+            .where(
+                Conversation.tenant_id == self.tenant_id,
+                Conversation.contact_id == contact_id,
+                Message.direction == Direction.INBOUND,
+            )
+            .order_by(Message.sent_at.desc(), Message.id.desc())
+            .limit(1)
+        )
+        return (await self.session.execute(query)).scalar_one_or_none()
 
 
 class CommentRepository(Repository[Comment]):

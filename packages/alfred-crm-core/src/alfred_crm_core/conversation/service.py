@@ -215,6 +215,10 @@ class ConversationService:
         await self.conversations.get(conversation_id)
         return await self.messages.list_for(conversation_id, limit=limit, cursor=cursor)
 
+    async def latest_inbound_of_contact(self, contact_id: uuid.UUID) -> Message | None:
+        """The contact's most recent inbound message on any channel, or None."""
+        return await self.messages.latest_inbound_of_contact(contact_id)
+
     async def reply(self, conversation_id: uuid.UUID, data: MessageCreate) -> Message:
         """Record an outbound reply and hand it to the channel transport.
 

@@ -65,3 +65,4 @@ class TriageRequest(BaseModel):
     contact_id: uuid.UUID
     contact_attributes: dict[str, Any]
     financial_consent: bool
+    contact_email: str | None = None

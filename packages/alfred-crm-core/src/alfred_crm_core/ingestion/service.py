@@ -14,6 +14,9 @@ Steps, all in the caller's unit of work (so a failure leaves nothing behind):
 5. Touch the contact's open lead, or open one when the triage says the sender wants to buy.
 6. Emit `contact.created` / `conversation.created` / `lead.created` when they happen, and
    `message.ingested`.
+
+`retriage` replaces stored triages that used signals the contact no longer allows (a revoked
+consent): see `ConsentService.revoke`.
 """
 
 from __future__ import annotations
@@ -23,7 +26,7 @@ import uuid
 from collections.abc import Awaitable, Callable
 from typing import Any
 
-from sqlalchemy import select, text
+from sqlalchemy import func, literal_column, select, text
 from sqlalchemy.dialects.postgresql import insert
 
 from alfred_crm_core.clock import utcnow
@@ -116,6 +119,7 @@ class IngestionService:
                 sent_at=data.sent_at,
                 contact_id=contact.id,
                 contact_attributes=dict(contact.attributes),
+                contact_email=contact.email,
                 financial_consent=await self.consent(self.uow, contact.id),
             )
         )
@@ -293,3 +297,89 @@ class IngestionService:
             )
         )
         return lead
+
+    async def retriage(
+        self, contact_id: uuid.UUID, *, signal_prefix: str, mark: str, note: str
+    ) -> int:
+        """Triage again, without financial consent, the contact's messages that used some signals.
+
+        Every message of the contact whose stored triage lists a signal starting with
+        `signal_prefix` gets a new triage from this service's triager (called with
+        `financial_consent=False` and no contact attributes), with `mark` appended to its
+        signals and `note` put before its explanation. The conversations' latest triage and
+        any lead guidance taken from a replaced triage follow. Nothing is emitted: the caller
+        reports what it did.
+
+        Returns:
+            How many messages were triaged again.
+        """
+        tenant = self.uow.tenant_id
+        uses_signal = func.jsonb_path_exists(
+            Message.triage,
+            literal_column("'$.signals[*] ? (@ starts with $p)'::jsonpath"),
+            func.jsonb_build_object("p", signal_prefix),
+        )
+        messages = (
+            (
+                await self.uow.session.execute(
+                    select(Message)
+                    .join(Conversation, Conversation.id == Message.conversation_id)
+                    .where(
+                        Message.tenant_id == tenant,
+                        Conversation.tenant_id == tenant,
+                        Conversation.contact_id == contact_id,
+                        uses_signal,
+                    )
+                    .order_by(Message.sent_at, Message.id)
+                    .with_for_update(of=Message)
+                )
+            )
+            .scalars()
+            .all()
+        )
+        replacements: list[tuple[dict[str, Any] | None, dict[str, Any] | None]] = []
+        for message in messages:
+            triage = await self.triager(
+                TriageRequest(
+                    body=message.body,
+                    subject=message.subject,
+                    channel=message.channel.value,
+                    sent_at=message.sent_at,
+                    contact_id=contact_id,
+                    contact_attributes={},
+                    financial_consent=False,
+                )
+            )
+            triage["signals"] = [*triage.get("signals", []), mark]
+            triage["explanation"] = f"{note} {triage.get('explanation', '')}".strip()
+            replacements.append(
+                ((message.triage or {}).get("price_guidance"), triage.get("price_guidance"))
+            )
+            message.triage = triage
+        await self.uow.session.flush()
+        for conversation_id in dict.fromkeys(m.conversation_id for m in messages):
+            await self._refresh_latest_triage(conversation_id)
+        if replacements:
+            await LeadService(self.uow).replace_price_guidance(contact_id, replacements)
+        return len(messages)
+
+    async def _refresh_latest_triage(self, conversation_id: uuid.UUID) -> None:
+        newest = (
+            await self.uow.session.execute(
+                select(Message)
+                .where(
+                    Message.tenant_id == self.uow.tenant_id,
+                    Message.conversation_id == conversation_id,
+                    Message.direction == Direction.INBOUND,
+                )
+                .order_by(Message.sent_at.desc(), Message.id.desc())
+                .limit(1)
+            )
+        ).scalar_one()
+        conv = await ConversationService(self.uow).get(conversation_id)
+        triage = newest.triage or {}
+        conv.latest_intent = triage.get("intent")
+        conv.latest_priority = triage.get("priority")
+        sentiment = triage.get("sentiment")
+        conv.latest_sentiment = sentiment.get("label") if isinstance(sentiment, dict) else None
+        await self.uow.session.flush()

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import uuid
+
 from alfred_crm_core._db.repository import Repository
 from alfred_crm_core.lead.models import Lead
 from alfred_crm_core.lead.schemas import LeadFilter
@@ -28,3 +30,8 @@ class LeadRepository(Repository[Lead]):
         query = paginate(query, Lead.created_at, Lead.id, limit=limit, cursor=cursor)
         rows = (await self.session.execute(query)).scalars().all()
         return page_of(rows, limit)
+
+    async def of_contact(self, contact_id: uuid.UUID) -> list[Lead]:
+        """Every lead of the contact, in any stage."""
+        query = self._scoped().where(Lead.contact_id == contact_id)
+        return list((await self.session.execute(query)).scalars().all())

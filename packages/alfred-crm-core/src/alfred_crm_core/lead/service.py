@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import uuid
+from collections.abc import Sequence
+from typing import Any
 
 from alfred_crm_core._db.links import ensure_in_tenant
 from alfred_crm_core.clock import utcnow
@@ -132,6 +134,32 @@ class LeadService:
             lead.last_activity_at = utcnow()
             await self.uow.session.flush()
         return lead
+
+    async def replace_price_guidance(
+        self,
+        contact_id: uuid.UUID,
+        replacements: Sequence[tuple[dict[str, Any] | None, dict[str, Any] | None]],
+    ) -> int:
+        """Swap guidance that came from replaced triages for their replacements' guidance.
+
+        Args:
+            contact_id: Whose leads to look at.
+            replacements: (old, new) price guidance of each re-triaged message, oldest message
+                first; a lead holding an `old` gets its `new` (the newest match wins).
+
+        Returns:
+            How many leads changed.
+        """
+        changed = 0
+        for lead in await self.leads.of_contact(contact_id):
+            if lead.price_guidance is None:
+                continue
+            matches = [new for old, new in replacements if old == lead.price_guidance]
+            if matches:
+                lead.price_guidance = matches[-1]
+                changed += 1
+        await self.uow.session.flush()
+        return changed
 
     async def delete(self, lead_id: uuid.UUID) -> None:
         """Delete a lead.

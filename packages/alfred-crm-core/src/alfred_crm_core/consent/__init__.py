@@ -1,0 +1,1 @@
+"""Consent records per contact (append-only) and the inferences made under a consent."""
