@@ -86,6 +86,57 @@ async def _read_notification(world: World, owner: Account, row_id: str) -> dict[
     return dict(row)
 
 
+async def _create_api_key(world: World, owner: Account, intruder: Account) -> str:
+    r = await world.client.post(
+        "/api/v1/api-keys",
+        headers=owner.headers,
+        json={"name": f"key-of-{owner.tenant_id}", "tenant_id": str(intruder.tenant_id)},
+    )
+    assert r.status_code == 201, r.text
+    key_id: str = r.json()["id"]
+    return key_id
+
+
+async def _read_api_key(world: World, owner: Account, row_id: str) -> dict[str, Any]:
+    r = await world.client.get("/api/v1/api-keys", headers=owner.headers)
+    (row,) = [k for k in r.json()["items"] if k["id"] == row_id]
+    return dict(row)
+
+
+async def _create_consented_contact(world: World, owner: Account, intruder: Account) -> str:
+    """A contact with a consent for financial inference and one stored income inference."""
+    r = await world.client.post(
+        "/api/v1/contacts",
+        headers=owner.headers,
+        json={
+            "name": f"consenting-{owner.tenant_id}",
+            "attributes": {"company_size": 600},
+            "tenant_id": str(intruder.tenant_id),
+        },
+    )
+    contact_id: str = r.json()["id"]
+    consent = f"/api/v1/contacts/{contact_id}/consents/financial_inference"
+    grant = {"purpose_text_version": "2026-11", "source": "whatsapp"}
+    assert (await world.client.put(consent, headers=owner.headers, json=grant)).status_code == 201
+    inference = await world.client.post(
+        f"/api/v1/contacts/{contact_id}/inferences/income",
+        headers=owner.headers,
+        json={"body": "Qual o preço?"},
+    )
+    assert inference.status_code == 200, inference.text
+    return contact_id
+
+
+async def _read_consents(world: World, owner: Account, contact_id: str) -> dict[str, Any]:
+    history = await world.client.get(
+        f"/api/v1/contacts/{contact_id}/consents", headers=owner.headers
+    )
+    inferences = await world.client.get(
+        f"/api/v1/contacts/{contact_id}/inferences", headers=owner.headers
+    )
+    return {"consents": history.json(), "inferences": inferences.json()}
+
+
 RESOURCES: list[ScopedResource] = [
     ScopedResource(
         name="notification",
@@ -99,8 +150,32 @@ RESOURCES: list[ScopedResource] = [
         ),
         bulk=(Call("POST", "/api/v1/notifications/read-all"),),
     ),
-    # Issue 4 appends contacts, conversations (+ messages, comments), tasks and leads; issue 6
-    # the automation destinations.
+    ScopedResource(
+        name="api-key",
+        create=_create_api_key,
+        read=_read_api_key,
+        by_id=(Call("DELETE", "/api/v1/api-keys/{id}"),),
+        lists=("/api/v1/api-keys", "/api/v1/api-keys?limit=1"),
+    ),
+    ScopedResource(
+        name="contact-consent",
+        create=_create_consented_contact,
+        read=_read_consents,
+        by_id=(
+            Call("GET", "/api/v1/contacts/{id}/consents"),
+            Call(
+                "PUT",
+                "/api/v1/contacts/{id}/consents/financial_inference",
+                {"purpose_text_version": "2026-11", "source": "email"},
+            ),
+            Call("DELETE", "/api/v1/contacts/{id}/consents/financial_inference"),
+            Call("POST", "/api/v1/contacts/{id}/inferences/income", {"body": "Qual o preço?"}),
+            Call("POST", "/api/v1/contacts/{id}/inferences/income", {}),
+            Call("GET", "/api/v1/contacts/{id}/inferences"),
+        ),
+    ),
+    # Issue 4's contacts, conversations (+ messages, comments), tasks and leads are in
+    # test_crm_cross_tenant.py; issue 6 appends the automation destinations.
 ]
 
 

@@ -51,6 +51,9 @@ def create_app(
         auth=bootstrap.authenticator(settings, db),
         triager=bootstrap.triager(settings),
         events=bootstrap.event_sink(settings),
+        consent=bootstrap.consent_check(settings),
+        consent_versions=bootstrap.consent_versions(settings),
+        income_provider=bootstrap.income_provider(settings),
     )
 
     @asynccontextmanager

@@ -26,7 +26,9 @@ from alfred_crm_core import (
     NullEventSink,
     migrate,
 )
-from alfred_crm_core.ingestion.service import Triager
+from alfred_crm_core.consent.models import ConsentPurpose
+from alfred_crm_core.consent.service import consent_check as core_consent_check
+from alfred_crm_core.ingestion.service import ConsentCheck, Triager
 from alfred_reference_api.settings import Settings
 from alfred_reference_api.triage import ai_triager
 
@@ -35,7 +37,10 @@ __all__ = [
     "apply_migrations",
     "auth_config",
     "authenticator",
+    "consent_check",
+    "consent_versions",
     "event_sink",
+    "income_provider",
     "prepare",
     "resolve_database_url",
     "resolve_secrets",
@@ -127,6 +132,23 @@ def triager(settings: Settings) -> Triager:
             message lists the installed ones).
     """
     return ai_triager(alfred_ai.load_provider(settings.ai_provider_backend))
+
+
+def consent_versions(settings: Settings) -> dict[ConsentPurpose, str]:
+    """The purpose text version in force for each consent purpose."""
+    return {
+        ConsentPurpose.FINANCIAL_INFERENCE: settings.consent_financial_inference_text_version,
+    }
+
+
+def consent_check(settings: Settings) -> ConsentCheck:
+    """Ingestion's consent port: an active consent for financial inference, read per message."""
+    return core_consent_check(consent_versions(settings))
+
+
+def income_provider(settings: Settings) -> alfred_ai.Provider:
+    """The income-aware provider behind on-demand inferences, whatever `AI_PROVIDER_BACKEND` is."""
+    return alfred_ai.load_provider("income")
 
 
 async def apply_migrations(database: Database) -> None:

@@ -1,19 +1,20 @@
 """FastAPI dependencies: the app's runtime parts, as `Annotated` aliases for route signatures.
 
 Tenant routes take `UowDep` (and `PrincipalDep` when they need the caller): the caller is
-authenticated from `Authorization: Bearer <access token>`, then the route runs in one transaction
-confined to the caller's tenant, committed before the response is sent.
+authenticated from `Authorization: Bearer <access token or API key>`, then the route runs in one
+transaction confined to the caller's tenant, committed before the response is sent.
 """
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Mapping
 from dataclasses import dataclass, field
 from typing import Annotated
 
 from fastapi import Depends, Request
 from fastapi.security import OAuth2PasswordBearer
 
+import alfred_ai
 from alfred_crm_core import (
     AuthenticationError,
     Authenticator,
@@ -23,17 +24,24 @@ from alfred_crm_core import (
     Principal,
     UnitOfWork,
 )
+from alfred_crm_core.consent.models import ConsentPurpose
+from alfred_crm_core.consent.service import ConsentService, InferenceService
 from alfred_crm_core.ingestion.service import ConsentCheck, Triager, no_consent
 from alfred_reference_api.settings import Settings
+from alfred_reference_api.triage import heuristic_triager, income_inferrer
 
 __all__ = [
     "AuthenticatorDep",
+    "ConsentsDep",
     "DatabaseDep",
+    "InferencesDep",
     "PrincipalDep",
     "Runtime",
     "RuntimeDep",
     "SettingsDep",
     "UowDep",
+    "get_consents",
+    "get_inferences",
     "get_principal",
     "get_uow",
 ]
@@ -41,7 +49,16 @@ __all__ = [
 
 @dataclass
 class Runtime:
-    """What one app instance holds for its whole life."""
+    """What one app instance holds for its whole life.
+
+    Attributes:
+        triager: The configured AI provider, for ingestion.
+        consent: Ingestion's check for an active financial-inference consent.
+        consent_versions: The purpose text version in force per purpose.
+        income_provider: The income-aware provider behind on-demand inferences (tests swap in a
+            recording provider; the app's adapter still filters what it is given).
+        retriager: Triages messages again without income signals after a revocation.
+    """
 
     settings: Settings
     database: Database
@@ -50,6 +67,9 @@ class Runtime:
     triager: Triager
     events: EventSink = field(default_factory=NullEventSink)
     consent: ConsentCheck = no_consent
+    consent_versions: Mapping[ConsentPurpose, str] = field(default_factory=dict)
+    income_provider: alfred_ai.Provider = field(default_factory=alfred_ai.IncomeAwareAIProvider)
+    retriager: Triager = field(default_factory=heuristic_triager)
 
 
 def get_runtime(request: Request) -> Runtime:
@@ -83,7 +103,10 @@ AuthenticatorDep = Annotated[Authenticator, Depends(get_authenticator)]
 _bearer = OAuth2PasswordBearer(
     tokenUrl="/api/v1/auth/token",
     scheme_name="bearer",
-    description="An access token from `/auth/login`, `/auth/register` or `/auth/refresh`.",
+    description=(
+        "An access token from `/auth/login`, `/auth/register` or `/auth/refresh`, or an API key "
+        "(`alf_...`) from `POST /api-keys`."
+    ),
     auto_error=False,
 )
 
@@ -91,12 +114,12 @@ _bearer = OAuth2PasswordBearer(
 async def get_principal(
     auth: AuthenticatorDep, token: Annotated[str | None, Depends(_bearer)]
 ) -> Principal:
-    """Authenticate the caller from its bearer access token.
+    """Authenticate the caller from its bearer access token or API key.
 
     Raises:
-        AuthenticationError: No bearer token, or one that is invalid, expired, revoked (logout,
-            password change) or of a user who is gone, disabled or no longer a member. Every
-            cause gets the same 401.
+        AuthenticationError: No bearer credential, or one that is invalid, expired, revoked
+            (logout, password change, a revoked key) or of a user who is gone, disabled or no
+            longer a member. Every cause gets the same 401.
     """
     if not token:
         raise AuthenticationError("no bearer token")
@@ -123,3 +146,19 @@ async def get_uow(runtime: RuntimeDep, principal: PrincipalDep) -> AsyncIterator
 
 # scope="function": commit before the response goes out, so a failed commit is never a 200.
 UowDep = Annotated[UnitOfWork, Depends(get_uow, scope="function")]
+
+
+def get_consents(runtime: RuntimeDep, uow: UowDep) -> ConsentService:
+    """The request's `ConsentService`, with the purpose text versions in force."""
+    return ConsentService(uow, runtime.consent_versions, runtime.retriager)
+
+
+ConsentsDep = Annotated[ConsentService, Depends(get_consents)]
+
+
+def get_inferences(runtime: RuntimeDep, uow: UowDep, consents: ConsentsDep) -> InferenceService:
+    """The request's `InferenceService`, calling `runtime.income_provider` through its adapter."""
+    return InferenceService(uow, consents, income_inferrer(runtime.income_provider))
+
+
+InferencesDep = Annotated[InferenceService, Depends(get_inferences)]

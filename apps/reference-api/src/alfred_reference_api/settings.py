@@ -101,6 +101,12 @@ class Settings(BaseSettings):
 
     # AI
     ai_provider_backend: str = "mock"
+    consent_financial_inference_text_version: str = Field(
+        default="2026-11",
+        min_length=1,
+        max_length=64,
+        description="the purpose text version in force; grants of other versions are not active",
+    )
 
     @field_validator("log_level", mode="before")
     @classmethod

@@ -1,6 +1,7 @@
 """Test support for the app's tests (and for the tests later issues add).
 
 - `sign_up` registers an account over HTTP and returns its tokens and ids.
+- `count_rows` counts rows per table, to prove a refused request wrote nothing.
 - `serve` / `stop` run `alfred-api serve` as a real process on a free port, as a user runs it.
 """
 
@@ -18,8 +19,20 @@ from pathlib import Path
 from typing import Any
 
 import httpx
+from sqlalchemy import text
 
-__all__ = ["Account", "Server", "child_env", "free_port", "serve", "sign_up", "stop"]
+from alfred_crm_core import Database
+
+__all__ = [
+    "Account",
+    "Server",
+    "child_env",
+    "count_rows",
+    "free_port",
+    "serve",
+    "sign_up",
+    "stop",
+]
 
 
 @dataclass(frozen=True)
@@ -61,6 +74,21 @@ async def sign_up(
         access_token=body["access_token"],
         refresh_token=body["refresh_token"],
     )
+
+
+async def count_rows(db: Database, *tables: str) -> dict[str, int]:
+    """How many rows each table holds in every tenant (read as the owner role, across tenants).
+
+    Args:
+        db: The test database.
+        *tables: Table names, written by the test itself (never user input).
+    """
+    counts: dict[str, int] = {}
+    async with db.system_transaction() as session:
+        for table in tables:
+            result = await session.execute(text(f'SELECT count(*) FROM "{table}"'))  # noqa: S608
+            counts[table] = int(result.scalar_one())
+    return counts
 
 
 def free_port() -> int:

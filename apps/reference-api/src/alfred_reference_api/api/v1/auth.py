@@ -88,10 +88,15 @@ async def logout(grant: TokenRefresh, auth: AuthenticatorDep) -> None:
 
 
 @router.get("/me", summary="The caller", responses=problems(401))
-async def me(runtime: RuntimeDep, uow: UowDep) -> Profile:
-    """The authenticated user, and the tenant of the token with the user's role in it."""
-    assert uow.actor_id is not None  # set from the principal by get_uow
-    return await IdentityService(uow, runtime.auth.config).profile(uow.actor_id)
+async def me(runtime: RuntimeDep, uow: UowDep, principal: PrincipalDep) -> Profile:
+    """The authenticated user, and the tenant of the token with the role the caller acts with.
+
+    For an API key: the member who created it, and the role `agent` (what every key acts as).
+    """
+    profile = await IdentityService(uow, runtime.auth.config).profile(principal.user_id)
+    if profile.tenant.role != principal.role:
+        profile.tenant = profile.tenant.model_copy(update={"role": principal.role})
+    return profile
 
 
 @router.post("/password", summary="Change the password", responses=problems(401, 422, 429))
