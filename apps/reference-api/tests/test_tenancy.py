@@ -30,6 +30,7 @@ PUBLIC_ROUTES = {
     ("POST", "/api/v1/auth/token"),
     ("POST", "/api/v1/auth/refresh"),
     ("POST", "/api/v1/auth/logout"),
+    ("POST", "/api/v1/automations/callbacks"),  # authenticated by its HMAC signature
 }
 """Routes anyone may call. Append a route here only if it authenticates some other way."""
 

@@ -9,9 +9,14 @@ from importlib.metadata import version
 
 from fastapi import FastAPI
 
+from alfred_automation import OutboxSink
+from alfred_automation.callbacks import CallbackProcessor
 from alfred_crm_core import Database
 from alfred_reference_api import bootstrap
 from alfred_reference_api.api import v1
+from alfred_reference_api.api.v1 import automations
+from alfred_reference_api.api.v1.automations import Automation
+from alfred_reference_api.automation import CrmActionRunner, hub_config
 from alfred_reference_api.deps import Runtime
 from alfred_reference_api.errors import install_error_handlers
 from alfred_reference_api.jobs import JobContext
@@ -58,7 +63,11 @@ def create_app(
 
     @asynccontextmanager
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:
-        worker = Worker(JobContext(db, settings, runtime.events)) if with_worker else None
+        worker = (
+            Worker(JobContext(db, settings, runtime.events), bootstrap.dispatcher(settings, db))
+            if with_worker
+            else None
+        )
         if worker is not None:
             await worker.start()
         try:
@@ -85,6 +94,16 @@ def create_app(
     app.state.runtime = runtime
     install_error_handlers(app)
     app.include_router(v1.router, prefix=API_PREFIX)
+    hub = hub_config(settings)
+    app.state.automation = Automation(
+        config=hub,
+        sink=OutboxSink(enabled=hub.enabled),
+        callbacks=CallbackProcessor(db, hub, CrmActionRunner()),
+    )
+    if hub.enabled:  # off: the routes answer 404, events are still recorded
+        app.include_router(automations.router, prefix=API_PREFIX)
+        # The alias external integrations (Activepieces, n8n) are configured with.
+        app.include_router(automations.router, prefix="/v1", include_in_schema=False)
     app.add_middleware(BodyLimitMiddleware, max_bytes=settings.max_body_bytes)
     app.add_middleware(RequestIdMiddleware)  # added last = outermost: sees every response
     return app

@@ -15,7 +15,9 @@ from pathlib import Path
 from pydantic import SecretStr
 
 import alfred_ai
+from alfred_automation import OutboxSink
 from alfred_automation import migrate as automation_migrate
+from alfred_automation.worker import Dispatcher
 from alfred_crm_core import (
     AuthConfig,
     Authenticator,
@@ -23,12 +25,12 @@ from alfred_crm_core import (
     Database,
     EmbeddedPostgres,
     EventSink,
-    NullEventSink,
     migrate,
 )
 from alfred_crm_core.consent.models import ConsentPurpose
 from alfred_crm_core.consent.service import consent_check as core_consent_check
 from alfred_crm_core.ingestion.service import ConsentCheck, Triager
+from alfred_reference_api.automation import hub_config, notify_delivery_failed
 from alfred_reference_api.settings import Settings
 from alfred_reference_api.triage import ai_triager
 
@@ -39,6 +41,7 @@ __all__ = [
     "authenticator",
     "consent_check",
     "consent_versions",
+    "dispatcher",
     "event_sink",
     "income_provider",
     "prepare",
@@ -120,8 +123,22 @@ def prepare(settings: Settings) -> Settings:
 
 
 def event_sink(settings: Settings) -> EventSink:
-    """Where domain events go. The automation hub's outbox replaces this when it is wired."""
-    return NullEventSink()
+    """Where domain events go: the automation hub's outbox, in the caller's transaction.
+
+    Events are recorded even with `AUTOMATION_ENABLED=false`; only deliveries are skipped.
+    """
+    return OutboxSink(enabled=settings.automation_enabled)
+
+
+def dispatcher(settings: Settings, database: Database) -> Dispatcher:
+    """The webhook dispatcher: woken by LISTEN/NOTIFY on `DATABASE_URL`, polls for retries."""
+    return Dispatcher(
+        database,
+        hub_config(settings),
+        listen_url=settings.database_url,
+        on_failed=notify_delivery_failed,
+        events=event_sink(settings),
+    )
 
 
 def triager(settings: Settings) -> Triager:

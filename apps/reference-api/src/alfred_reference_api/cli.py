@@ -83,7 +83,10 @@ def cmd_worker(_: argparse.Namespace) -> int:
         for sig in (signal.SIGINT, signal.SIGTERM):
             loop.add_signal_handler(sig, stop.set)
         database = Database.from_url(settings.database_url or "", pool_size=settings.db_pool_size)
-        worker = Worker(JobContext(database, settings, bootstrap.event_sink(settings)))
+        worker = Worker(
+            JobContext(database, settings, bootstrap.event_sink(settings)),
+            bootstrap.dispatcher(settings, database),
+        )
         await worker.start()
         try:
             await stop.wait()
