@@ -7,6 +7,7 @@ from datetime import timedelta
 
 from sqlalchemy import text
 
+from alfred_automation import DestinationCreate, DestinationService
 from alfred_crm_core import Database, UnitOfWork, UserCreate
 from alfred_crm_core.clock import frozen_clock, utcnow
 from alfred_crm_core.conversation.models import Channel
@@ -19,6 +20,7 @@ from alfred_crm_core.task.models import Priority, TaskStatus
 from alfred_crm_core.task.schemas import TaskCreate
 from alfred_crm_core.task.service import TaskService
 from alfred_reference_api import bootstrap
+from alfred_reference_api.automation import hub_config
 from alfred_reference_api.demo_data import CONTACTS, EXTRA_LEADS, TASKS
 from alfred_reference_api.settings import Settings
 
@@ -53,6 +55,16 @@ async def seed_demo(database: Database, settings: Settings) -> list[str]:
         ).scalar_one()
     lines += await _seed_crm(database, settings, tenant_id, user.id)
     return lines
+
+
+DEMO_DESTINATION_URL = "https://hooks.example.com/alfred-demo"
+"""The example destination's URL: a placeholder, saved disabled, never delivered to."""
+
+
+async def _demo_resolver(host: str, port: int) -> list[str]:
+    # The example destination is a placeholder saved disabled: vet it against a fixed public
+    # documentation address instead of asking DNS (the demo must seed without a network).
+    return ["93.184.215.14"]
 
 
 async def _seed_crm(
@@ -111,11 +123,26 @@ async def _seed_crm(
                         currency=currency,
                     )
                 )
+        await DestinationService(uow, hub_config(settings), resolver=_demo_resolver).create(
+            DestinationCreate(
+                name="Example Activepieces flow (disabled)",
+                url=DEMO_DESTINATION_URL,
+                enabled=False,
+                event_types=["message.ingested", "task.created"],
+            )
+        )
         await session.flush()
         counts = {
             # Fixed table names, not input.
             table: (await session.execute(text(f"SELECT count(*) FROM {table}"))).scalar_one()  # noqa: S608
-            for table in ("contacts", "conversations", "messages", "tasks", "leads")
+            for table in (
+                "contacts",
+                "conversations",
+                "messages",
+                "tasks",
+                "leads",
+                "automation_destinations",
+            )
         }
     return [
         "seed: demo CRM data created: " + ", ".join(f"{n} {table}" for table, n in counts.items())
