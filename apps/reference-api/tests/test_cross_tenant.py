@@ -137,6 +137,52 @@ async def _read_consents(world: World, owner: Account, contact_id: str) -> dict[
     return {"consents": history.json(), "inferences": inferences.json()}
 
 
+async def _create_destination(world: World, owner: Account, intruder: Account) -> str:
+    r = await world.client.post(
+        "/api/v1/automations/destinations",
+        headers=owner.headers,
+        json={
+            "name": f"hook-of-{owner.tenant_id}",
+            "url": "http://127.0.0.1:9/hook",  # never delivered to: no event matches
+            "event_types": ["never.happens"],
+            "tenant_id": str(intruder.tenant_id),
+        },
+    )
+    assert r.status_code == 201, r.text
+    dest_id: str = r.json()["id"]
+    return dest_id
+
+
+async def _read_destination(world: World, owner: Account, row_id: str) -> dict[str, Any]:
+    r = await world.client.get(f"/api/v1/automations/destinations/{row_id}", headers=owner.headers)
+    return dict(r.json())
+
+
+async def _create_delivery(world: World, owner: Account, intruder: Account) -> str:
+    await world.client.post(
+        "/api/v1/automations/destinations",
+        headers=owner.headers,
+        json={"name": "d", "url": "http://127.0.0.1:9/hook", "event_types": ["probe.sent"]},
+    )
+    r = await world.client.post(
+        "/api/v1/automations/events",
+        headers=owner.headers,
+        json={"type": "probe.sent", "payload": {"secret": f"of-{owner.tenant_id}"}},
+    )
+    deliveries = await world.client.get(
+        "/api/v1/automations/deliveries",
+        headers=owner.headers,
+        params={"event_id": r.json()["id"]},
+    )
+    delivery_id: str = deliveries.json()["items"][0]["id"]
+    return delivery_id
+
+
+async def _read_delivery(world: World, owner: Account, row_id: str) -> dict[str, Any]:
+    r = await world.client.get(f"/api/v1/automations/deliveries/{row_id}", headers=owner.headers)
+    return dict(r.json())
+
+
 RESOURCES: list[ScopedResource] = [
     ScopedResource(
         name="notification",
@@ -176,6 +222,30 @@ RESOURCES: list[ScopedResource] = [
     ),
     # Issue 4's contacts, conversations (+ messages, comments), tasks and leads are in
     # test_crm_cross_tenant.py; issue 6 appends the automation destinations.
+    ScopedResource(
+        name="automation destination",
+        create=_create_destination,
+        read=_read_destination,
+        by_id=(
+            Call("GET", "/api/v1/automations/destinations/{id}"),
+            Call("PATCH", "/api/v1/automations/destinations/{id}", {"name": "hijacked"}),
+            Call("DELETE", "/api/v1/automations/destinations/{id}"),
+            Call("POST", "/api/v1/automations/destinations/{id}/rotate-secret"),
+            Call("GET", "/v1/automations/destinations/{id}"),
+        ),
+        lists=("/api/v1/automations/destinations", "/v1/automations/destinations"),
+    ),
+    ScopedResource(
+        name="automation delivery",
+        create=_create_delivery,
+        read=_read_delivery,
+        by_id=(
+            Call("GET", "/api/v1/automations/deliveries/{id}"),
+            Call("GET", "/api/v1/automations/deliveries/{id}/attempts"),
+            Call("POST", "/api/v1/automations/deliveries/{id}/redeliver"),
+        ),
+        lists=("/api/v1/automations/deliveries",),
+    ),
 ]
 
 
