@@ -125,7 +125,7 @@ class TestEmailRulesAndExtraFields:  # row 5
     @pytest.mark.parametrize(
         "email",
         [
-            "a" * 65 + "@example.com",
+            "a" * 64 + "@example.com",  # local part over 63 (checklist row 5)
             "a@" + "b" * 63 + "." + "c" * 63 + "." + "d" * 63 + "." + "e" * 60 + ".com",
             "not-an-email",
             "",
