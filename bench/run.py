@@ -4,11 +4,14 @@ Phases (each bounded in time; the whole run takes a few minutes on 2 cores):
 1. ingestion: `POST /webhooks/email` under load across 10 tenants and many contacts, side by side
    with the floor (`bench/floor.py`: raw Starlette + asyncpg doing the same essential SQL), both
    driven by the same load generator;
-2. reads: `GET /conversations` (first page and a deep cursor) over 1,000,000 messages in 100,000
+2. delivery (`bench/delivery.py`): one `alfred-api worker` process, started for this phase only,
+   delivering to a local receiver: deliveries/s draining a backlog of 2,000 events and during a
+   live burst, and the median/p99 from the ingestion response to arrival at the receiver;
+3. reads: `GET /conversations` (first page and a deep cursor) over 1,000,000 messages in 100,000
    conversations across 100 tenants, generated with SQL;
-3. jobs: `overdue-tasks` over 100,000 overdue tasks across 1,000 tenants;
-4. triage accuracy of the configured heuristics per intent and language (held-out set);
-5. the API process's resident memory.
+4. jobs: `overdue-tasks` over 100,000 overdue tasks across 1,000 tenants;
+5. triage accuracy of the configured heuristics per intent and language (held-out set);
+6. the API process's resident memory.
 Figures vary 15-25% between runs on these machines: compare ratios from the same run.
 """
 
@@ -32,6 +35,7 @@ import asyncpg
 import httpx
 
 sys.path.insert(0, str(Path(__file__).parent))
+from delivery import measure_delivery
 from loadgen import Result, run
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -209,7 +213,9 @@ async def triage_accuracy() -> dict[str, Any]:
     return out
 
 
-async def measure(api: str, floor: str, url: str) -> dict[str, Any]:
+async def measure(
+    api: str, floor: str, url: str, worker_env: dict[str, str], worker_log: Path
+) -> dict[str, Any]:
     results: dict[str, Any] = {}
     async with httpx.AsyncClient(base_url=api, timeout=30) as client:
         tokens: list[tuple[str, str]] = []
@@ -244,6 +250,11 @@ async def measure(api: str, floor: str, url: str) -> dict[str, Any]:
             "floor": stats(raw),
             "ratio_alfred_to_floor": round(alfred.rps / raw.rps, 3) if raw.rps else None,
         }
+
+        # Before the reads/jobs data exist: the worker's scheduler runs every job once at start-up.
+        results["delivery"] = await measure_delivery(
+            client, api_port, tokens[0][1], worker_env, worker_log
+        )
 
         generated = await generate_reads_data(url, [t for t, _ in tokens])
         _, token = tokens[0]
@@ -287,7 +298,13 @@ async def measure(api: str, floor: str, url: str) -> dict[str, Any]:
 def main() -> None:
     data_dir = Path(tempfile.mkdtemp(prefix="alfred-bench-"))
     api_port, floor_port = free_port(), free_port()
-    env = {**os.environ, "ALFRED_DATA_DIR": str(data_dir), "LOG_LEVEL": "WARNING"}
+    env = {
+        **os.environ,
+        "ALFRED_DATA_DIR": str(data_dir),
+        "LOG_LEVEL": "WARNING",
+        # The delivery phase's receiver listens on 127.0.0.1 (refused otherwise).
+        "AUTOMATION_ALLOW_PRIVATE_URLS": "true",
+    }
     env.pop("DATABASE_URL", None)
     api = subprocess.Popen(
         [sys.executable, "-m", "alfred_reference_api.cli", "serve", "--port", str(api_port)],
@@ -321,7 +338,13 @@ def main() -> None:
         )
         wait_ready(f"http://127.0.0.1:{floor_port}/floor/x", floor)
         results = asyncio.run(
-            measure(f"http://127.0.0.1:{api_port}", f"http://127.0.0.1:{floor_port}", url)
+            measure(
+                f"http://127.0.0.1:{api_port}",
+                f"http://127.0.0.1:{floor_port}",
+                url,
+                {**env, "DATABASE_URL": url},
+                data_dir / "worker.log",
+            )
         )
         results["startup_seconds_fresh_embedded_db"] = round(startup, 2)
         results["api_worker_rss_mb"] = round(rss_mb(api.pid), 1)
@@ -338,7 +361,8 @@ def main() -> None:
 
 
 def report(r: dict[str, Any]) -> None:
-    ing, reads = r["ingestion"], r["reads"]
+    ing, reads, dlv = r["ingestion"], r["reads"], r["delivery"]
+    drain, live, lat = dlv["backlog_drain"], dlv["live_burst"], dlv["ingestion_to_arrival"]
     rows: list[tuple[str, Any]] = [
         ("ingestion: Alfred POST /webhooks/email req/s", ing["alfred"]["requests_per_second"]),
         (
@@ -348,6 +372,22 @@ def report(r: dict[str, Any]) -> None:
         ("ingestion: floor (Starlette+asyncpg) req/s", ing["floor"]["requests_per_second"]),
         ("ingestion: floor p50 / p99 (ms)", f"{ing['floor']['p50_ms']} / {ing['floor']['p99_ms']}"),
         ("ingestion: Alfred / floor throughput", ing["ratio_alfred_to_floor"]),
+        ("delivery: 1 worker, backlog of 2,000 events, deliv/s", drain["deliveries_per_second"]),
+        (
+            "delivery: backlog distinct arrived / missing / dup",
+            f"{drain['distinct_events_arrived']} / {drain['missing']} / "
+            f"{drain['duplicate_requests']}",
+        ),
+        ("delivery: 1 worker, live burst of 2,000, deliv/s", live["deliveries_per_second"]),
+        ("delivery: live burst published via API, events/s", live["publish_per_second"]),
+        (
+            "delivery: live burst distinct arrived / missing / dup",
+            f"{live['distinct_events_arrived']} / {live['missing']} / {live['duplicate_requests']}",
+        ),
+        (
+            f"delivery: ingestion -> receiver p50 / p99 (ms), n={lat['arrived']}",
+            f"{lat['p50_ms']} / {lat['p99_ms']}",
+        ),
         (
             "reads: GET /conversations first page p50 / p99 (ms)",
             f"{reads['first_page']['p50_ms']} / {reads['first_page']['p99_ms']}",
