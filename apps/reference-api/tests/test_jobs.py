@@ -229,3 +229,50 @@ def test_jobs_run_cli_runs_a_job_against_database_url(database_url: str) -> None
     )
     assert bad.returncode == 2
     assert "overdue-tasks" in bad.stderr and "stalled-leads" in bad.stderr
+
+
+async def test_rotate_secrets_job_moves_every_secret_to_the_new_key(
+    client: httpx.AsyncClient, signup: SignUp, db: Database, settings: Settings
+) -> None:
+    import base64
+    import json
+    import time
+
+    from pydantic import SecretStr
+
+    from alfred_automation.testing import callback_headers
+    from alfred_reference_api import create_app
+
+    me = await signup()
+    dest = (
+        await client.post(
+            "/api/v1/automations/destinations",
+            headers=me.headers,
+            json={"name": "d", "url": "http://127.0.0.1:9/h", "event_types": ["none.ever"]},
+        )
+    ).json()
+    old = settings.automation_secret_encryption_key
+    assert old is not None
+    new_key = base64.urlsafe_b64encode(b"k" * 32).decode()
+    both = settings.model_copy(
+        update={
+            "automation_secret_encryption_key": SecretStr(f"{new_key},{old.get_secret_value()}")
+        }
+    )
+    report = await run_job(JOBS["rotate-secrets"], JobContext(db, both))
+    assert report.items == 1
+    only_new = settings.model_copy(update={"automation_secret_encryption_key": SecretStr(new_key)})
+    app = create_app(only_new, database=db)
+    body = json.dumps(
+        {"tenant_id": str(me.tenant_id), "action": "create_task", "params": {"title": "rotated"}}
+    ).encode()
+    headers = callback_headers(
+        dest["secret"],
+        destination_id=dest["id"],
+        event_id="rot-1",
+        body=body,
+        timestamp=int(time.time()),
+    )
+    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://t") as c:
+        r = await c.post("/api/v1/automations/callbacks", headers=headers, content=body)
+    assert r.status_code == 200, r.text

@@ -17,9 +17,12 @@ from datetime import timedelta
 
 from sqlalchemy import text
 
+from alfred_automation import rotate_encryption
+from alfred_automation.callbacks import prune
 from alfred_crm_core import Database, EventSink, NullEventSink, UnitOfWork
 from alfred_crm_core.alerts.service import AlertService
 from alfred_reference_api import bootstrap
+from alfred_reference_api.automation import hub_config
 from alfred_reference_api.settings import Settings
 
 __all__ = ["JOBS", "Job", "JobContext", "JobReport", "UnknownJobError", "get_job", "run_job"]
@@ -150,8 +153,22 @@ async def _stalled_leads(uow: UnitOfWork, ctx: JobContext) -> int:
 
 
 async def _housekeeping(ctx: JobContext) -> int:
-    # Tables without tenants: expired refresh-token families and finished login counters.
-    return await bootstrap.authenticator(ctx.settings, ctx.database).purge_expired()
+    # Cross-tenant maintenance on the system path: expired refresh-token families, finished
+    # login counters, old callback receipts and rate-limit windows, expired previous secrets.
+    identity = await bootstrap.authenticator(ctx.settings, ctx.database).purge_expired()
+    async with ctx.database.system_transaction() as session:
+        hub = await prune(session, hub_config(ctx.settings))
+    return identity + hub.receipts + hub.rate_limits + hub.previous_secrets
+
+
+async def _rotate_secrets(ctx: JobContext) -> int:
+    # After deploying AUTOMATION_SECRET_ENCRYPTION_KEY=new,old: re-encrypt every destination
+    # secret under the first key (cross-tenant, on the system path).
+    async with ctx.database.system_transaction() as session:
+        result = await rotate_encryption(session, hub_config(ctx.settings).secret_box)
+    if result.failed:
+        _log.error("secrets that did not decrypt", extra={"destinations": result.failed})
+    return result.rotated
 
 
 JOBS: dict[str, Job] = {
@@ -172,8 +189,15 @@ JOBS: dict[str, Job] = {
         Job(
             "housekeeping",
             lambda s: s.job_housekeeping_interval_seconds,
-            "delete expired refresh tokens and stale login throttles",
+            "delete expired refresh tokens, login throttles, callback receipts, rate windows",
             global_work=_housekeeping,
+        ),
+        Job(
+            "rotate-secrets",
+            # Run by hand after a key change (`make job NAME=rotate-secrets`); daily otherwise.
+            lambda s: 86400,
+            "re-encrypt destination secrets under the first AUTOMATION_SECRET_ENCRYPTION_KEY",
+            global_work=_rotate_secrets,
         ),
     )
 }

@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import base64
 import binascii
-from functools import cached_property
 from pathlib import Path
 from typing import Literal
 
@@ -157,7 +156,7 @@ class Settings(BaseSettings):
             raise ValueError("JWT_SECRET must be at least 32 characters in production")
         return self
 
-    @cached_property
+    @property
     def encryption_keys(self) -> list[bytes]:
         """The decoded encryption keys (first encrypts); requires the secret to be resolved."""
         if self.automation_secret_encryption_key is None:
