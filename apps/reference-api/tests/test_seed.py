@@ -50,7 +50,9 @@ async def test_seed_fills_the_demo_workspace_once(
     assert len(tasks) >= 10 and any(t["overdue"] for t in tasks)
     assert len(leads) >= 8
     destinations = await every("/api/v1/automations/destinations")
-    assert [(d["enabled"], d["secret_masked"][:6]) for d in destinations] == [(False, "whsec_")]
+    assert [(d["enabled"], str(d["secret_masked"])[:6]) for d in destinations] == [
+        (False, "whsec_")
+    ]
     assert {"new", "qualified", "proposal", "negotiation", "won", "lost"} <= {
         lead["stage"] for lead in leads
     }
