@@ -1,8 +1,9 @@
 """FastAPI dependencies: the app's runtime parts, as `Annotated` aliases for route signatures.
 
 Tenant routes take `UowDep` (and `PrincipalDep` when they need the caller): the caller is
-authenticated from `Authorization: Bearer <access token or API key>`, then the route runs in one
-transaction confined to the caller's tenant, committed before the response is sent.
+authenticated from `Authorization: Bearer <access token or API key>` inside the one transaction,
+confined to the caller's tenant, that the route then runs in, committed before the response is
+sent. Routes with no unit of work take `CallerDep` (authenticated in a transaction of its own).
 """
 
 from __future__ import annotations
@@ -32,6 +33,7 @@ from alfred_reference_api.triage import heuristic_triager, income_inferrer
 
 __all__ = [
     "AuthenticatorDep",
+    "CallerDep",
     "ConsentsDep",
     "DatabaseDep",
     "InferencesDep",
@@ -40,6 +42,7 @@ __all__ = [
     "RuntimeDep",
     "SettingsDep",
     "UowDep",
+    "get_caller",
     "get_consents",
     "get_inferences",
     "get_principal",
@@ -111,41 +114,85 @@ _bearer = OAuth2PasswordBearer(
 )
 
 
-async def get_principal(
+def _bearer_credential(token: str | None) -> str:
+    if not token:
+        raise AuthenticationError("no bearer token")
+    return token.strip()
+
+
+async def get_caller(
     auth: AuthenticatorDep, token: Annotated[str | None, Depends(_bearer)]
 ) -> Principal:
-    """Authenticate the caller from its bearer access token or API key.
+    """Authenticate the caller in a short transaction of its own.
+
+    For routes that open no unit of work (they call `Authenticator` flows, which decide their
+    own transactions): holding a request transaction open across those would take two pooled
+    connections per request.
+
+    Raises:
+        AuthenticationError: As `get_principal`.
+    """
+    return await auth.authenticate(_bearer_credential(token))
+
+
+CallerDep = Annotated[Principal, Depends(get_caller)]
+
+
+@dataclass(frozen=True)
+class _Authenticated:
+    principal: Principal
+    uow: UnitOfWork
+
+
+async def _authenticated(
+    runtime: RuntimeDep, token: Annotated[str | None, Depends(_bearer)]
+) -> AsyncIterator[_Authenticated]:
+    # One transaction per request: the caller is checked inside the transaction the route then
+    # runs in (docs/performance.md), not in one of its own before it.
+    credential = _bearer_credential(token)
+    async with runtime.auth.transaction(credential) as (principal, session):
+        yield _Authenticated(
+            principal,
+            UnitOfWork(
+                session=session,
+                tenant_id=principal.tenant_id,
+                actor_id=principal.user_id,
+                events=runtime.events,
+            ),
+        )
+
+
+# scope="function": commit before the response goes out, so a failed commit is never a 200.
+_AuthenticatedDep = Annotated[_Authenticated, Depends(_authenticated, scope="function")]
+
+
+async def get_principal(authenticated: _AuthenticatedDep) -> Principal:
+    """The caller, authenticated from its bearer access token or API key.
+
+    Checked inside the request's transaction (the one `get_uow` yields), so a route taking both
+    costs one transaction.
 
     Raises:
         AuthenticationError: No bearer credential, or one that is invalid, expired, revoked
             (logout, password change, a revoked key) or of a user who is gone, disabled or no
             longer a member. Every cause gets the same 401.
     """
-    if not token:
-        raise AuthenticationError("no bearer token")
-    return await auth.authenticate(token.strip())
+    return authenticated.principal
 
 
 PrincipalDep = Annotated[Principal, Depends(get_principal)]
 
 
-async def get_uow(runtime: RuntimeDep, principal: PrincipalDep) -> AsyncIterator[UnitOfWork]:
-    """Open the request's transaction in the caller's tenant and yield its unit of work.
+async def get_uow(authenticated: _AuthenticatedDep) -> UnitOfWork:
+    """The request's unit of work: one transaction in the caller's tenant.
 
-    Row-level security confines the transaction to `principal.tenant_id`; it commits when the
+    Row-level security confines the transaction to the principal's tenant; it commits when the
     route returns (before the response is sent) and rolls back when it raises.
     """
-    async with runtime.database.transaction(principal.tenant_id) as session:
-        yield UnitOfWork(
-            session=session,
-            tenant_id=principal.tenant_id,
-            actor_id=principal.user_id,
-            events=runtime.events,
-        )
+    return authenticated.uow
 
 
-# scope="function": commit before the response goes out, so a failed commit is never a 200.
-UowDep = Annotated[UnitOfWork, Depends(get_uow, scope="function")]
+UowDep = Annotated[UnitOfWork, Depends(get_uow)]
 
 
 def get_consents(runtime: RuntimeDep, uow: UowDep) -> ConsentService:

@@ -171,6 +171,17 @@ class ApiKeyRepository(Repository[ApiKey]):
         row = result.one_or_none()
         return (row.id, row.tenant_id) if row is not None else None
 
+    @staticmethod
+    async def end_lookup(session: AsyncSession, tenant_id: uuid.UUID) -> None:
+        """Move a `lookup` transaction into the key's tenant, forgetting the key's hash."""
+        await session.execute(
+            text(
+                "SELECT set_config('app.api_key_hash', '', true),"
+                " set_config('app.tenant_id', :tenant, true)"
+            ),
+            {"tenant": str(tenant_id)},
+        )
+
     async def list_page(self, *, limit: int, cursor: str | None) -> tuple[list[ApiKey], str | None]:
         """A page of the tenant's keys (revoked ones too), newest first."""
         query = paginate(self._scoped(), ApiKey.created_at, ApiKey.id, limit=limit, cursor=cursor)

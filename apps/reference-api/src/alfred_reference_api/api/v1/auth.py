@@ -19,7 +19,13 @@ from alfred_crm_core import (
     TokenRefresh,
     UserCreate,
 )
-from alfred_reference_api.deps import AuthenticatorDep, PrincipalDep, RuntimeDep, UowDep
+from alfred_reference_api.deps import (
+    AuthenticatorDep,
+    CallerDep,
+    PrincipalDep,
+    RuntimeDep,
+    UowDep,
+)
 from alfred_reference_api.errors import problems
 
 router = APIRouter(prefix="/auth", tags=["auth"])
@@ -101,7 +107,7 @@ async def me(runtime: RuntimeDep, uow: UowDep, principal: PrincipalDep) -> Profi
 
 @router.post("/password", summary="Change the password", responses=problems(401, 422, 429))
 async def change_password(
-    change: PasswordChange, principal: PrincipalDep, auth: AuthenticatorDep
+    change: PasswordChange, principal: CallerDep, auth: AuthenticatorDep
 ) -> AuthResult:
     """Replace the caller's password and return a new token pair.
 
