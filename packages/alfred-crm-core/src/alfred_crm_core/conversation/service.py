@@ -100,6 +100,17 @@ class ConversationService:
             NotFoundError: The contact is not in this tenant.
         """
         await ContactRepository(self.uow).get(contact_id)
+        return await self.open_for_contact(contact_id, channel, subject)
+
+    async def open_for_contact(
+        self, contact_id: uuid.UUID, channel: Channel, subject: str | None = None
+    ) -> tuple[Conversation, bool]:
+        """`open_for`, for a caller that has just read or written the contact in this unit of work.
+
+        Skips `open_for`'s check that the contact is in this tenant (one round trip on the
+        ingestion path, see docs/performance.md); the foreign key and row-level security still
+        refuse another tenant's contact.
+        """
         active = self.conversations._scoped().where(
             Conversation.contact_id == contact_id,
             Conversation.channel == channel,
@@ -108,39 +119,41 @@ class ConversationService:
         found = (await self.uow.session.execute(active)).scalar_one_or_none()
         if found is not None:
             return found, False
-        new_id = uuid.uuid4()
         now = utcnow()
-        inserted = await self.uow.session.execute(
-            insert(Conversation)
-            .values(
-                id=new_id,
-                tenant_id=self.uow.tenant_id,
-                contact_id=contact_id,
-                channel=channel,
-                status=ConversationStatus.OPEN,
-                subject=subject,
-                last_activity_at=now,
-                created_at=now,
-                updated_at=now,
-            )
-            .on_conflict_do_nothing(
-                index_elements=["tenant_id", "contact_id", "channel"],
-                index_where=text("status <> 'resolved'"),
-            )
-            .returning(Conversation.id)
-        )
-        created = inserted.scalar_one_or_none() is not None
-        conversation = (await self.uow.session.execute(active)).scalar_one()
-        if created:
-            await self.uow.emit(
-                ConversationCreated(
+        inserted = (
+            await self.uow.session.execute(
+                insert(Conversation)
+                .values(
+                    id=uuid.uuid4(),
                     tenant_id=self.uow.tenant_id,
-                    conversation_id=conversation.id,
                     contact_id=contact_id,
-                    channel=channel.value,
+                    channel=channel,
+                    status=ConversationStatus.OPEN,
+                    subject=subject,
+                    last_activity_at=now,
+                    created_at=now,
+                    updated_at=now,
                 )
+                .on_conflict_do_nothing(
+                    index_elements=["tenant_id", "contact_id", "channel"],
+                    index_where=text("status <> 'resolved'"),
+                )
+                # The whole row: no second SELECT when this opener wins (the usual case).
+                .returning(Conversation),
+                execution_options={"populate_existing": True},
             )
-        return conversation, created
+        ).scalar_one_or_none()
+        if inserted is None:  # a concurrent opener won: use its row
+            return (await self.uow.session.execute(active)).scalar_one(), False
+        await self.uow.emit(
+            ConversationCreated(
+                tenant_id=self.uow.tenant_id,
+                conversation_id=inserted.id,
+                contact_id=contact_id,
+                channel=channel.value,
+            )
+        )
+        return inserted, True
 
     async def update(self, conversation_id: uuid.UUID, data: ConversationUpdate) -> Conversation:
         """Change status, snooze, assignee or subject; emits one event per kind of change.

@@ -26,8 +26,9 @@ import uuid
 from collections.abc import Awaitable, Callable
 from typing import Any
 
-from sqlalchemy import func, literal_column, select, text
+from sqlalchemy import bindparam, func, literal_column, select, text
 from sqlalchemy.dialects.postgresql import insert
+from sqlalchemy.sql.dml import ReturningInsert
 
 from alfred_crm_core.clock import utcnow
 from alfred_crm_core.contact.events import ContactCreated
@@ -62,6 +63,24 @@ ConsentCheck = Callable[[UnitOfWork, uuid.UUID], Awaitable[bool]]
 
 BUYING_INTENTS = frozenset({"pricing", "purchase"})
 """Intents that open a lead for a contact who has none open."""
+
+
+def _upsert_contact_statement(key: str) -> ReturningInsert[Contact, bool]:
+    stmt = insert(Contact).values(
+        id=bindparam("id"),
+        tenant_id=bindparam("tenant_id"),
+        name=bindparam("name"),
+        email=bindparam("email"),
+        phone=bindparam("phone"),
+    )
+    return stmt.on_conflict_do_update(
+        index_elements=["tenant_id", key],
+        # A no-op update so that RETURNING gives the existing row.
+        set_={"tenant_id": stmt.excluded.tenant_id},
+    ).returning(Contact, literal_column("(xmax = 0)").label("inserted"))
+
+
+_UPSERT_CONTACT = {key: _upsert_contact_statement(key) for key in ("email", "phone")}
 
 
 async def no_consent(uow: UnitOfWork, contact_id: uuid.UUID) -> bool:
@@ -210,24 +229,21 @@ class IngestionService:
             return contact
 
         key = "email" if email is not None else "phone"
-        stmt = (
-            insert(Contact)
-            .values(id=uuid.uuid4(), tenant_id=tenant, name=name, email=email, phone=phone)
-            .on_conflict_do_update(
-                index_elements=["tenant_id", key],
-                # A no-op update so that RETURNING gives the existing row's id.
-                set_={"tenant_id": tenant},
-            )
-            .returning(Contact.id, text("(xmax = 0) AS inserted"))
-        )
-        contact_id, inserted = (await self.uow.session.execute(stmt)).one()
-        contact = (
+        # One statement: the upsert returns the whole row (no re-SELECT), and the statement is
+        # built once so SQLAlchemy's compiled cache serves it (docs/performance.md).
+        contact, inserted = (
             await self.uow.session.execute(
-                select(Contact)
-                .where(Contact.id == contact_id)
-                .execution_options(populate_existing=True)
+                _UPSERT_CONTACT[key],
+                {
+                    "id": uuid.uuid4(),
+                    "tenant_id": tenant,
+                    "name": name,
+                    "email": email,
+                    "phone": phone,
+                },
+                execution_options={"populate_existing": True},
             )
-        ).scalar_one()
+        ).one()
         if inserted:
             await self._contact_created(contact)
         return contact
@@ -261,7 +277,9 @@ class IngestionService:
             ).scalar_one_or_none()
             if thread is not None:
                 return thread
-        conv, _ = await ConversationService(self.uow).open_for(contact_id, channel, data.subject)
+        conv, _ = await ConversationService(self.uow).open_for_contact(
+            contact_id, channel, data.subject
+        )
         return conv
 
     async def _touch_or_open_lead(
