@@ -75,25 +75,25 @@ class Runtime:
     retriager: Triager = field(default_factory=heuristic_triager)
 
 
-def get_runtime(request: Request) -> Runtime:
+async def get_runtime(request: Request) -> Runtime:
     """Return the runtime the app factory attached."""
     runtime: Runtime = request.app.state.runtime
     return runtime
 
 
-def get_database(request: Request) -> Database:
+async def get_database(request: Request) -> Database:
     """Return the app's `Database`."""
-    return get_runtime(request).database
+    return (await get_runtime(request)).database
 
 
-def get_settings(request: Request) -> Settings:
+async def get_settings(request: Request) -> Settings:
     """Return the app's settings."""
-    return get_runtime(request).settings
+    return (await get_runtime(request)).settings
 
 
-def get_authenticator(request: Request) -> Authenticator:
+async def get_authenticator(request: Request) -> Authenticator:
     """Return the app's `Authenticator`."""
-    return get_runtime(request).auth
+    return (await get_runtime(request)).auth
 
 
 RuntimeDep = Annotated[Runtime, Depends(get_runtime)]
@@ -195,7 +195,7 @@ async def get_uow(authenticated: _AuthenticatedDep) -> UnitOfWork:
 UowDep = Annotated[UnitOfWork, Depends(get_uow)]
 
 
-def get_consents(runtime: RuntimeDep, uow: UowDep) -> ConsentService:
+async def get_consents(runtime: RuntimeDep, uow: UowDep) -> ConsentService:
     """The request's `ConsentService`, with the purpose text versions in force."""
     return ConsentService(uow, runtime.consent_versions, runtime.retriager)
 
@@ -203,7 +203,9 @@ def get_consents(runtime: RuntimeDep, uow: UowDep) -> ConsentService:
 ConsentsDep = Annotated[ConsentService, Depends(get_consents)]
 
 
-def get_inferences(runtime: RuntimeDep, uow: UowDep, consents: ConsentsDep) -> InferenceService:
+async def get_inferences(
+    runtime: RuntimeDep, uow: UowDep, consents: ConsentsDep
+) -> InferenceService:
     """The request's `InferenceService`, calling `runtime.income_provider` through its adapter."""
     return InferenceService(uow, consents, income_inferrer(runtime.income_provider))
 

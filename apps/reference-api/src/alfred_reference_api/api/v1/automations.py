@@ -50,7 +50,7 @@ class Automation:
     callbacks: CallbackProcessor
 
 
-def get_automation(request: Request) -> Automation:
+async def get_automation(request: Request) -> Automation:
     """The hub's parts the app factory attached."""
     automation: Automation = request.app.state.automation
     return automation
