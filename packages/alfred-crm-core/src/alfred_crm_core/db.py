@@ -35,6 +35,7 @@ __all__ = [
     "Database",
     "EmbeddedPostgres",
     "create_engine",
+    "driver_connection",
     "normalize_url",
 ]
 
@@ -103,6 +104,23 @@ def create_engine(url: str, *, pool_size: int = 10, echo: bool = False) -> Async
         pool_pre_ping=False,
         echo=echo,
     )
+
+
+async def driver_connection(session: AsyncSession) -> asyncpg.Connection:
+    """The asyncpg connection under `session`, inside the session's transaction.
+
+    For hot paths that send hand-written SQL (docs/performance.md): such statements belong to
+    the session's transaction and tenant scope and skip SQLAlchemy's compilation. SQLAlchemy
+    sends BEGIN lazily, with its first statement; when the session has sent none yet, a no-op
+    statement is sent through it first, so that nothing runs outside the transaction.
+    """
+    connection = await session.connection()
+    raw = await connection.get_raw_connection()
+    driver = raw.driver_connection
+    assert isinstance(driver, asyncpg.Connection)  # create_engine's dialect is asyncpg
+    if not driver.is_in_transaction():
+        await session.execute(text("SELECT 1"))
+    return driver
 
 
 @dataclass

@@ -9,8 +9,10 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from uuid import UUID
 
+import asyncpg
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from alfred_crm_core.db import driver_connection
 from alfred_crm_core.events import DomainEvent, EventSink, NullEventSink
 from alfred_crm_core.types import TenantId
 
@@ -34,6 +36,14 @@ class UnitOfWork:
     actor_id: UUID | None = None
     origin: str | None = None
     events: EventSink = field(default_factory=NullEventSink)
+
+    async def connection(self) -> asyncpg.Connection:
+        """The asyncpg connection under this unit of work's open transaction.
+
+        For hot paths that run hand-written SQL (see `driver_connection`); every such statement
+        still filters on `tenant_id`.
+        """
+        return await driver_connection(self.session)
 
     async def emit(self, event: DomainEvent) -> None:
         """Send `event` to the sink inside this transaction, stamping the origin."""

@@ -9,6 +9,7 @@ import pytest
 from sqlalchemy import text
 
 from alfred_crm_core import APP_ROLE, Database, EmbeddedPostgres
+from alfred_crm_core.db import driver_connection
 from alfred_crm_core.testing import database_url_for
 
 pytestmark = pytest.mark.anyio
@@ -88,6 +89,29 @@ async def test_transaction_rolls_back_when_the_block_raises(
         assert await owner.fetchval("SELECT count(*) FROM rollback_probe") == 0
     finally:
         await owner.execute("DROP TABLE IF EXISTS rollback_probe")
+        await owner.close()
+
+
+async def test_driver_connection_statements_belong_to_the_session_transaction(
+    db: Database, database_url: str
+) -> None:
+    # A system transaction sends nothing before its block: the driver connection must still
+    # be inside the transaction, so that a failure rolls its statements back too.
+    owner = await asyncpg.connect(database_url)
+    try:
+        await owner.execute("CREATE TABLE driver_probe (n int)")
+        with pytest.raises(RuntimeError):
+            async with db.system_transaction() as session:
+                conn = await driver_connection(session)
+                assert conn.is_in_transaction()
+                await conn.execute("INSERT INTO driver_probe VALUES (1)")
+                raise RuntimeError("boom")
+        assert await owner.fetchval("SELECT count(*) FROM driver_probe") == 0
+        async with db.system_transaction() as session:
+            await (await driver_connection(session)).execute("INSERT INTO driver_probe VALUES (2)")
+        assert await owner.fetchval("SELECT n FROM driver_probe") == 2
+    finally:
+        await owner.execute("DROP TABLE IF EXISTS driver_probe")
         await owner.close()
 
 

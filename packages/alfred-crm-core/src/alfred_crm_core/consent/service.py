@@ -246,16 +246,38 @@ class ConsentService:
         return await self.active_grant(contact_id, purpose) is not None
 
 
+_LATEST_LOCKED = """
+SELECT r.action, r.purpose_text_version
+FROM contacts c
+LEFT JOIN LATERAL (
+    SELECT action, purpose_text_version FROM consent_records
+    WHERE tenant_id = c.tenant_id AND contact_id = c.id AND purpose = $3
+    ORDER BY seq DESC LIMIT 1
+) r ON true
+WHERE c.tenant_id = $1 AND c.id = $2
+FOR SHARE OF c
+"""
+
+
 def consent_check(current_versions: Mapping[ConsentPurpose, str]) -> ConsentCheck:
     """Ingestion's `ConsentCheck` port: an active consent for financial inference.
 
     Args:
         current_versions: The purpose text versions in force (see `ConsentService`).
     """
+    purpose = ConsentPurpose.FINANCIAL_INFERENCE
 
     async def check(uow: UnitOfWork, contact_id: uuid.UUID) -> bool:
-        service = ConsentService(uow, current_versions)
-        return await service.is_active(contact_id, ConsentPurpose.FINANCIAL_INFERENCE)
+        version = ConsentService(uow, current_versions).current_version(purpose)
+        # `ConsentService.is_active` in one round trip (ingestion's hot path): the same share
+        # lock on the contact, the same latest record, the same rule.
+        conn = await uow.connection()
+        row = await conn.fetchrow(_LATEST_LOCKED, uow.tenant_id, contact_id, purpose.value)
+        return (
+            row is not None
+            and row["action"] == ConsentAction.GRANTED.value
+            and row["purpose_text_version"] == version
+        )
 
     return check
 

@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import uuid
+from collections.abc import Mapping
+from datetime import datetime
+from typing import Any
 
 from sqlalchemy import text
 from sqlalchemy.dialects.postgresql import insert
@@ -45,6 +48,33 @@ from alfred_crm_core.errors import ConflictError, ValidationError
 from alfred_crm_core.uow import UnitOfWork
 
 __all__ = ["ConversationService", "ensure_member"]
+
+# `record_inbound`'s statements. $1-$3: tenant, contact (or thread), channel; then $4 sent_at,
+# $5 now, $6 intent, $7 priority, $8 sentiment, $9 subject. `status <> 'resolved'` is a
+# literal so that the planner uses the partial unique index.
+_SET_INBOUND = """
+UPDATE conversations
+SET last_message_at = GREATEST(last_message_at, $4), last_activity_at = $5, updated_at = $5,
+    latest_intent = $6, latest_priority = $7, latest_sentiment = $8,
+    subject = COALESCE(subject, $9)
+"""
+# Constants only, no input: the two statements differ in which conversation they touch.
+_TOUCH_THREAD = _SET_INBOUND + (
+    "WHERE tenant_id = $1 AND id = $2 AND channel = $3::channel AND status <> 'resolved'"
+    " RETURNING id"
+)
+_TOUCH_ACTIVE = _SET_INBOUND + (
+    "WHERE tenant_id = $1 AND contact_id = $2 AND channel = $3::channel"
+    " AND status <> 'resolved' RETURNING id"
+)
+_OPEN = """
+INSERT INTO conversations (id, tenant_id, contact_id, channel, status, subject, last_message_at,
+                           last_activity_at, latest_intent, latest_priority, latest_sentiment,
+                           created_at, updated_at)
+VALUES ($1, $2, $3, $4::channel, 'open', $10, $5, $6, $7, $8, $9, $6, $6)
+ON CONFLICT (tenant_id, contact_id, channel) WHERE status <> 'resolved' DO NOTHING
+RETURNING id
+"""
 
 
 async def ensure_member(uow: UnitOfWork, user_id: uuid.UUID, field: str) -> None:
@@ -154,6 +184,62 @@ class ConversationService:
             )
         )
         return inserted, True
+
+    async def record_inbound(
+        self,
+        contact_id: uuid.UUID,
+        channel: Channel,
+        *,
+        sent_at: datetime,
+        subject: str | None,
+        triage: Mapping[str, Any],
+        thread_id: uuid.UUID | None = None,
+    ) -> uuid.UUID:
+        """Put an inbound message's activity and triage on its conversation; open one if needed.
+
+        The conversation is `thread_id` when given (still active), else the contact's active
+        conversation on `channel`, else a new one (`conversation.created` is emitted). Race-safe
+        without locks: UPDATE the active row, else INSERT ... ON CONFLICT DO NOTHING on the
+        partial unique index, else UPDATE the winner's row. Hand-written SQL on the unit of
+        work's connection: this is ingestion's hot path (docs/performance.md).
+
+        Returns:
+            The conversation's id.
+        """
+        conn = await self.uow.connection()
+        sentiment = triage.get("sentiment")
+        values = (
+            sent_at,
+            utcnow(),
+            triage.get("intent"),
+            triage.get("priority"),
+            sentiment.get("label") if isinstance(sentiment, Mapping) else None,
+            subject,
+        )
+        tenant = self.uow.tenant_id
+        if thread_id is not None:
+            found: uuid.UUID | None = await conn.fetchval(
+                _TOUCH_THREAD, tenant, thread_id, channel.value, *values
+            )
+            if found is not None:
+                return found
+        args = (tenant, contact_id, channel.value)
+        found = await conn.fetchval(_TOUCH_ACTIVE, *args, *values)
+        if found is not None:
+            return found
+        created: uuid.UUID | None = await conn.fetchval(_OPEN, uuid.uuid4(), *args, *values)
+        if created is None:  # a concurrent opener won: its row is active and committed
+            winner: uuid.UUID = await conn.fetchval(_TOUCH_ACTIVE, *args, *values)
+            return winner
+        await self.uow.emit(
+            ConversationCreated(
+                tenant_id=tenant,
+                conversation_id=created,
+                contact_id=contact_id,
+                channel=channel.value,
+            )
+        )
+        return created
 
     async def update(self, conversation_id: uuid.UUID, data: ConversationUpdate) -> Conversation:
         """Change status, snooze, assignee or subject; emits one event per kind of change.

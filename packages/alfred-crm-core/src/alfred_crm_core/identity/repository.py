@@ -17,6 +17,7 @@ from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from alfred_crm_core._db import Repository
+from alfred_crm_core.db import driver_connection
 from alfred_crm_core.identity.models import (
     ApiKey,
     LoginThrottle,
@@ -123,6 +124,12 @@ class UserRepository:
         await self.session.execute(update(User).where(User.id == user_id).values(**values))
 
 
+_ROLE_OF_ACTIVE_USER = """
+SELECT m.role FROM memberships m JOIN users u ON u.id = m.user_id
+WHERE m.tenant_id = $1 AND m.user_id = $2 AND u.is_active AND u.token_version = $3
+"""
+
+
 class MembershipRepository(Repository[Membership]):
     """Memberships of the unit of work's tenant."""
 
@@ -135,18 +142,15 @@ class MembershipRepository(Repository[Membership]):
         return result.scalar_one_or_none()
 
     async def role_of_active_user(self, user_id: uuid.UUID, token_version: int) -> Role | None:
-        """The user's role here if the user is active and at `token_version`; else None."""
-        result = await self.session.execute(
-            select(Membership.role)
-            .join(User, User.id == Membership.user_id)
-            .where(
-                self._in_tenant(),
-                Membership.user_id == user_id,
-                User.is_active.is_(True),
-                User.token_version == token_version,
-            )
+        """The user's role here if the user is active and at `token_version`; else None.
+
+        Hand-written SQL: every authenticated request runs it (docs/performance.md).
+        """
+        conn = await driver_connection(self.session)
+        role: str | None = await conn.fetchval(
+            _ROLE_OF_ACTIVE_USER, self.tenant_id, user_id, token_version
         )
-        return result.scalar_one_or_none()
+        return Role(role) if role is not None else None
 
 
 class ApiKeyRepository(Repository[ApiKey]):

@@ -21,14 +21,14 @@ consent): see `ConsentService.revoke`.
 
 from __future__ import annotations
 
+import json
 import logging
 import uuid
 from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import bindparam, func, literal_column, select, text
-from sqlalchemy.dialects.postgresql import insert
-from sqlalchemy.sql.dml import ReturningInsert
+from sqlalchemy import func, literal_column, select, text
 
 from alfred_crm_core.clock import utcnow
 from alfred_crm_core.contact.events import ContactCreated
@@ -38,7 +38,6 @@ from alfred_crm_core.conversation.events import MessageIngested
 from alfred_crm_core.conversation.models import (
     Channel,
     Conversation,
-    ConversationStatus,
     Direction,
     Message,
 )
@@ -46,8 +45,6 @@ from alfred_crm_core.conversation.schemas import MessageRead
 from alfred_crm_core.conversation.service import ConversationService
 from alfred_crm_core.errors import ValidationError
 from alfred_crm_core.ingestion.schemas import InboundMessage, IngestResult, TriageRequest
-from alfred_crm_core.lead.events import LeadCreated
-from alfred_crm_core.lead.models import Lead, LeadStage
 from alfred_crm_core.lead.service import LeadService
 from alfred_crm_core.uow import UnitOfWork
 
@@ -65,22 +62,45 @@ BUYING_INTENTS = frozenset({"pricing", "purchase"})
 """Intents that open a lead for a contact who has none open."""
 
 
-def _upsert_contact_statement(key: str) -> ReturningInsert[Contact, bool]:
-    stmt = insert(Contact).values(
-        id=bindparam("id"),
-        tenant_id=bindparam("tenant_id"),
-        name=bindparam("name"),
-        email=bindparam("email"),
-        phone=bindparam("phone"),
-    )
-    return stmt.on_conflict_do_update(
-        index_elements=["tenant_id", key],
-        # A no-op update so that RETURNING gives the existing row.
-        set_={"tenant_id": stmt.excluded.tenant_id},
-    ).returning(Contact, literal_column("(xmax = 0)").label("inserted"))
+_LOCK = "SELECT pg_advisory_xact_lock(hashtextextended($1, 0))"
+_FIND_MESSAGE = """
+SELECT m.id, m.conversation_id, m.direction, m.channel, m.external_id, m.sender, m.subject,
+       m.body, m.in_reply_to, m.author_id, m.sent_at, m.triage, m.created_at, c.contact_id
+FROM messages m JOIN conversations c ON c.tenant_id = m.tenant_id AND c.id = m.conversation_id
+WHERE m.tenant_id = $1 AND m.channel = $2::channel AND m.external_id = $3
+"""
+_FIND_THREAD = """
+SELECT m.conversation_id FROM messages m
+WHERE m.tenant_id = $1 AND m.channel = $2::channel AND m.external_id = $3
+"""
+# The contact upsert by (tenant_id, email) or by (tenant_id, phone). The update is a no-op, so
+# that RETURNING gives the existing row.
+_UPSERT_BY_EMAIL = """
+INSERT INTO contacts (id, tenant_id, name, email, phone, created_at, updated_at)
+VALUES ($1, $2, $3, $4, $5, $6, $6)
+ON CONFLICT (tenant_id, email) DO UPDATE SET tenant_id = EXCLUDED.tenant_id
+RETURNING id, email, attributes, (xmax = 0) AS inserted
+"""
+_UPSERT_BY_PHONE = """
+INSERT INTO contacts (id, tenant_id, name, email, phone, created_at, updated_at)
+VALUES ($1, $2, $3, $4, $5, $6, $6)
+ON CONFLICT (tenant_id, phone) DO UPDATE SET tenant_id = EXCLUDED.tenant_id
+RETURNING id, email, attributes, (xmax = 0) AS inserted
+"""
+_INSERT_MESSAGE = """
+INSERT INTO messages (id, tenant_id, conversation_id, direction, channel, external_id, sender,
+                      subject, body, in_reply_to, sent_at, triage, created_at)
+VALUES ($1, $2, $3, 'inbound', $4::channel, $5, $6, $7, $8, $9, $10, $11::jsonb, $12)
+"""
 
 
-_UPSERT_CONTACT = {key: _upsert_contact_statement(key) for key in ("email", "phone")}
+@dataclass(frozen=True, slots=True)
+class _Sender:
+    """What ingestion needs of the contact behind a message."""
+
+    id: uuid.UUID
+    email: str | None
+    attributes: dict[str, Any]
 
 
 async def no_consent(uow: UnitOfWork, contact_id: uuid.UUID) -> bool:
@@ -101,35 +121,27 @@ class IngestionService:
     async def ingest(self, channel: Channel, data: InboundMessage) -> IngestResult:
         """Store one inbound message (idempotent per channel message id).
 
+        Hand-written SQL on the unit of work's connection, one statement per step: this is the
+        busiest write path (docs/performance.md). Every statement filters on `tenant_id`.
+
         Raises:
             ValidationError: `from` is not an address the channel can use (field `from`).
         """
-        session, tenant = self.uow.session, self.uow.tenant_id
-        await session.execute(
-            text("SELECT pg_advisory_xact_lock(hashtextextended(:key, 0))"),
-            {"key": f"ingest:{tenant}:{channel.value}:{data.message_id}"},
-        )
-        existing = (
-            await session.execute(
-                select(Message).where(
-                    Message.tenant_id == tenant,
-                    Message.channel == channel,
-                    Message.external_id == data.message_id,
-                )
-            )
-        ).scalar_one_or_none()
+        tenant = self.uow.tenant_id
+        conn = await self.uow.connection()
+        await conn.execute(_LOCK, f"ingest:{tenant}:{channel.value}:{data.message_id}")
+        existing = await conn.fetchrow(_FIND_MESSAGE, tenant, channel.value, data.message_id)
         if existing is not None:
-            conv = await session.get(Conversation, existing.conversation_id)
-            assert conv is not None  # FK
+            found = dict(existing)
+            contact_id = found.pop("contact_id")
             return IngestResult(
-                contact_id=conv.contact_id,
-                conversation_id=conv.id,
-                message=MessageRead.model_validate(existing),
+                contact_id=contact_id,
+                conversation_id=found["conversation_id"],
+                message=MessageRead.model_validate(found),
                 duplicate=True,
             )
 
         contact = await self._upsert_contact(channel, data)
-        conv = await self._conversation_for(contact.id, channel, data)
         triage = await self.triager(
             TriageRequest(
                 body=data.body,
@@ -137,14 +149,25 @@ class IngestionService:
                 channel=channel.value,
                 sent_at=data.sent_at,
                 contact_id=contact.id,
-                contact_attributes=dict(contact.attributes),
+                contact_attributes=contact.attributes,
                 contact_email=contact.email,
                 financial_consent=await self.consent(self.uow, contact.id),
             )
         )
-        message = Message(
-            tenant_id=tenant,
-            conversation_id=conv.id,
+        thread_id = None
+        if data.in_reply_to:
+            thread_id = await conn.fetchval(_FIND_THREAD, tenant, channel.value, data.in_reply_to)
+        conversation_id = await ConversationService(self.uow).record_inbound(
+            contact.id,
+            channel,
+            sent_at=data.sent_at,
+            subject=data.subject,
+            triage=triage,
+            thread_id=thread_id,
+        )
+        message = MessageRead(
+            id=uuid.uuid4(),
+            conversation_id=conversation_id,
             direction=Direction.INBOUND,
             channel=channel,
             external_id=data.message_id,
@@ -152,26 +175,36 @@ class IngestionService:
             subject=data.subject,
             body=data.body,
             in_reply_to=data.in_reply_to,
+            author_id=None,
             sent_at=data.sent_at,
             triage=triage,
+            created_at=utcnow(),
         )
-        session.add(message)
-        if conv.last_message_at is None or data.sent_at >= conv.last_message_at:
-            conv.last_message_at = data.sent_at
-        conv.last_activity_at = utcnow()
-        conv.latest_intent = triage.get("intent")
-        conv.latest_priority = triage.get("priority")
-        sentiment = triage.get("sentiment")
-        conv.latest_sentiment = sentiment.get("label") if isinstance(sentiment, dict) else None
-        if conv.subject is None and data.subject:
-            conv.subject = data.subject
-        await session.flush()
-        lead = await self._touch_or_open_lead(contact.id, triage)
+        await conn.execute(
+            _INSERT_MESSAGE,
+            message.id,
+            tenant,
+            conversation_id,
+            channel.value,
+            data.message_id,
+            data.sender,
+            data.subject,
+            data.body,
+            data.in_reply_to,
+            data.sent_at,
+            json.dumps(triage),
+            message.created_at,
+        )
+        lead_id = await LeadService(self.uow).record_inbound(
+            contact.id,
+            opens=triage.get("intent") in BUYING_INTENTS,
+            price_guidance=triage.get("price_guidance"),
+        )
         await self.uow.emit(
             MessageIngested(
                 tenant_id=tenant,
                 message_id=message.id,
-                conversation_id=conv.id,
+                conversation_id=conversation_id,
                 contact_id=contact.id,
                 channel=channel.value,
                 external_id=data.message_id,
@@ -182,13 +215,13 @@ class IngestionService:
         )
         return IngestResult(
             contact_id=contact.id,
-            conversation_id=conv.id,
-            message=MessageRead.model_validate(message),
+            conversation_id=conversation_id,
+            message=message,
             duplicate=False,
-            lead_id=lead.id if lead else None,
+            lead_id=lead_id,
         )
 
-    async def _upsert_contact(self, channel: Channel, data: InboundMessage) -> Contact:
+    async def _upsert_contact(self, channel: Channel, data: InboundMessage) -> _Sender:
         tenant = self.uow.tenant_id
         name = data.from_name or data.sender
         email = phone = session_id = None
@@ -218,103 +251,45 @@ class IngestionService:
                     )
                 )
             ).scalar_one_or_none()
-            if found is not None:
-                return found
-            contact = Contact(
-                tenant_id=tenant, name=name, attributes={"webchat_session": session_id}
-            )
-            self.uow.session.add(contact)
-            await self.uow.session.flush()
-            await self._contact_created(contact)
-            return contact
+            if found is None:
+                found = Contact(
+                    tenant_id=tenant, name=name, attributes={"webchat_session": session_id}
+                )
+                self.uow.session.add(found)
+                await self.uow.session.flush()
+                await self._contact_created(found.id, found.name, None, None)
+            return _Sender(found.id, found.email, dict(found.attributes))
 
-        key = "email" if email is not None else "phone"
-        # One statement: the upsert returns the whole row (no re-SELECT), and the statement is
-        # built once so SQLAlchemy's compiled cache serves it (docs/performance.md).
-        contact, inserted = (
-            await self.uow.session.execute(
-                _UPSERT_CONTACT[key],
-                {
-                    "id": uuid.uuid4(),
-                    "tenant_id": tenant,
-                    "name": name,
-                    "email": email,
-                    "phone": phone,
-                },
-                execution_options={"populate_existing": True},
-            )
-        ).one()
-        if inserted:
-            await self._contact_created(contact)
-        return contact
+        # One statement that returns what triage needs (no re-SELECT); ON CONFLICT DO UPDATE
+        # also locks the contact row until commit, which serialises a contact's messages.
+        conn = await self.uow.connection()
+        now = utcnow()
+        row = await conn.fetchrow(
+            _UPSERT_BY_EMAIL if email is not None else _UPSERT_BY_PHONE,
+            uuid.uuid4(),
+            tenant,
+            name,
+            email,
+            phone,
+            now,
+        )
+        assert row is not None  # ON CONFLICT DO UPDATE always returns the row
+        if row["inserted"]:
+            await self._contact_created(row["id"], name, email, phone)
+        return _Sender(row["id"], row["email"], row["attributes"])
 
-    async def _contact_created(self, contact: Contact) -> None:
+    async def _contact_created(
+        self, contact_id: uuid.UUID, name: str, email: str | None, phone: str | None
+    ) -> None:
         await self.uow.emit(
             ContactCreated(
                 tenant_id=self.uow.tenant_id,
-                contact_id=contact.id,
-                display_name=contact.name,
-                email=contact.email,
-                phone=contact.phone,
-            )
-        )
-
-    async def _conversation_for(
-        self, contact_id: uuid.UUID, channel: Channel, data: InboundMessage
-    ) -> Conversation:
-        if data.in_reply_to:
-            thread = (
-                await self.uow.session.execute(
-                    select(Conversation)
-                    .join(Message, Message.conversation_id == Conversation.id)
-                    .where(
-                        Message.tenant_id == self.uow.tenant_id,
-                        Message.channel == channel,
-                        Message.external_id == data.in_reply_to,
-                        Conversation.status != ConversationStatus.RESOLVED,
-                    )
-                )
-            ).scalar_one_or_none()
-            if thread is not None:
-                return thread
-        conv, _ = await ConversationService(self.uow).open_for_contact(
-            contact_id, channel, data.subject
-        )
-        return conv
-
-    async def _touch_or_open_lead(
-        self, contact_id: uuid.UUID, triage: dict[str, Any]
-    ) -> Lead | None:
-        leads = LeadService(self.uow)
-        lead = await leads.touch(contact_id)
-        guidance = triage.get("price_guidance")
-        if lead is not None:
-            if guidance:
-                lead.price_guidance = guidance
-                await self.uow.session.flush()
-            return lead
-        if triage.get("intent") not in BUYING_INTENTS:
-            return None
-        lead = Lead(
-            tenant_id=self.uow.tenant_id,
-            contact_id=contact_id,
-            stage=LeadStage.NEW,
-            title="Inbound interest",
-            price_guidance=guidance or None,
-        )
-        self.uow.session.add(lead)
-        await self.uow.session.flush()
-        await self.uow.emit(
-            LeadCreated(
-                tenant_id=self.uow.tenant_id,
-                lead_id=lead.id,
                 contact_id=contact_id,
-                stage=lead.stage.value,
-                value=None,
-                currency=None,
+                display_name=name,
+                email=email,
+                phone=phone,
             )
         )
-        return lead
 
     async def retriage(
         self, contact_id: uuid.UUID, *, signal_prefix: str, mark: str, note: str

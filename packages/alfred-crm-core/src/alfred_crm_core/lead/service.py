@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import uuid
 from collections.abc import Sequence
 from typing import Any
@@ -18,6 +19,23 @@ from alfred_crm_core.lead.schemas import LeadCreate, LeadFilter, LeadUpdate
 from alfred_crm_core.uow import UnitOfWork
 
 __all__ = ["LeadService"]
+
+# `record_inbound`'s statements; `stage NOT IN ('won', 'lost')` matches the partial index.
+_TOUCH_OPEN_LEAD = """
+UPDATE leads SET last_activity_at = $3, updated_at = $3,
+                 price_guidance = COALESCE($4::jsonb, price_guidance)
+WHERE tenant_id = $1 AND id = (
+    SELECT id FROM leads
+    WHERE tenant_id = $1 AND contact_id = $2 AND stage NOT IN ('won', 'lost')
+    ORDER BY created_at DESC LIMIT 1
+)
+RETURNING id
+"""
+_OPEN_LEAD = """
+INSERT INTO leads (id, tenant_id, contact_id, stage, title, price_guidance, last_activity_at,
+                   created_at, updated_at)
+VALUES ($1, $2, $3, 'new', 'Inbound interest', $4::jsonb, $5, $5, $5)
+"""
 
 
 def _check_money(value: object, currency: object) -> None:
@@ -134,6 +152,40 @@ class LeadService:
             lead.last_activity_at = utcnow()
             await self.uow.session.flush()
         return lead
+
+    async def record_inbound(
+        self, contact_id: uuid.UUID, *, opens: bool, price_guidance: dict[str, Any] | None
+    ) -> uuid.UUID | None:
+        """An inbound message from the contact: touch their newest open lead, or open one.
+
+        The newest open lead gets the activity (and `price_guidance`, when given). With no open
+        lead, one is opened in stage `new` when `opens` is true (`lead.created` is emitted).
+        Hand-written SQL on the unit of work's connection: ingestion's hot path.
+
+        Returns:
+            The lead's id, or None when there is no open lead and none was opened.
+        """
+        conn = await self.uow.connection()
+        tenant, now = self.uow.tenant_id, utcnow()
+        guidance = json.dumps(price_guidance) if price_guidance else None
+        touched: uuid.UUID | None = await conn.fetchval(
+            _TOUCH_OPEN_LEAD, tenant, contact_id, now, guidance
+        )
+        if touched is not None or not opens:
+            return touched
+        lead_id = uuid.uuid4()
+        await conn.execute(_OPEN_LEAD, lead_id, tenant, contact_id, guidance, now)
+        await self.uow.emit(
+            LeadCreated(
+                tenant_id=tenant,
+                lead_id=lead_id,
+                contact_id=contact_id,
+                stage=LeadStage.NEW.value,
+                value=None,
+                currency=None,
+            )
+        )
+        return lead_id
 
     async def replace_price_guidance(
         self,
