@@ -26,6 +26,7 @@ from alfred_ai.provider import (
     TriageContext,
 )
 from alfred_ai.providers import _lexicon as lx
+from alfred_ai.providers._model import MODEL_WEIGHT, intent_model
 from alfred_ai.providers._text import BOUNDARY, Text, prepare
 
 PRIORITIES = (Priority.LOW, Priority.MEDIUM, Priority.HIGH, Priority.URGENT)
@@ -193,6 +194,7 @@ class Reading:
     currency: str
     signals: list[str] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
+    model_probability: float | None = None
 
     @property
     def sentiment(self) -> Sentiment:
@@ -281,7 +283,12 @@ class Reading:
         scores = ", ".join(f"{i.value} {s:.1f}" for i, s in top if s > 0) or "none"
         evidence = ", ".join(f"'{e}'" for e in self.intent_evidence[:6]) or "no keyword"
         parts = [
-            f"Intent {self.intent.value} from keywords {evidence} (scores: {scores}).",
+            f"Intent {self.intent.value} from keywords {evidence} (scores: {scores})"
+            + (
+                f" and the word model ({self.model_probability:.0%} {self.intent.value})."
+                if self.model_probability is not None
+                else "."
+            ),
             f"Language {self.language.value} ({self.language_evidence}).",
             f"Sentiment {self.sentiment.label.value} {self.sentiment.score:+.2f}"
             + (
@@ -354,11 +361,23 @@ def score_intents(
 
 
 def choose_intent(scores: dict[Intent, float]) -> Intent:
-    """The best-scoring intent, ties broken by precedence; `other` below the minimum."""
+    """The best keyword score, ties broken by precedence; `other` below the minimum."""
     best = min(lx.PRECEDENCE, key=lambda i: (-scores[i], lx.PRECEDENCE.index(i)))
     if best is not Intent.OTHER and scores[best] < lx.MIN_INTENT_SCORE:
         return Intent.OTHER
     return best
+
+
+def combine_intents(scores: dict[Intent, float], posterior: dict[Intent, float] | None) -> Intent:
+    """The best keyword score + `MODEL_WEIGHT` x the word model's log-probability.
+
+    Ties are broken by precedence. When the model knows no word of the message
+    (`posterior` is None), the keywords decide alone (`choose_intent`).
+    """
+    if posterior is None:
+        return choose_intent(scores)
+    combined = {i: scores[i] + MODEL_WEIGHT * posterior[i] for i in Intent}
+    return min(lx.PRECEDENCE, key=lambda i: (-combined[i], lx.PRECEDENCE.index(i)))
 
 
 def score_sentiment(text: Text, negators: frozenset[str]) -> tuple[float, list[str]]:
@@ -487,7 +506,10 @@ def read(message: MessageInput, context: TriageContext) -> Reading:
         scores[Intent.COMPLAINT] += anger * lx.COMPLAINT_FROM_ANGER_WEIGHT
         evidence[Intent.COMPLAINT].append(f"negative tone {raw_sentiment:+.1f}")
         signals.append("intent:tone")
-    intent = choose_intent(scores)
+    posterior = intent_model().log_posterior(text.tokens)
+    intent = combine_intents(scores, posterior)
+    if posterior is not None:
+        signals.append("intent:model")
     if any(e in lx.EMOJI_VALENCE for e in sentiment_evidence):
         signals.append("sentiment:emoji")
     nudge = lx.SENTIMENT_BY_INTENT.get(intent, 0.0)
@@ -542,4 +564,5 @@ def read(message: MessageInput, context: TriageContext) -> Reading:
         currency=context.currency or CURRENCY_BY_LANGUAGE[language],
         signals=signals,
         notes=[f"Typos read as: {', '.join(typos[:4])}."] if typos else [],
+        model_probability=math.exp(posterior[intent]) if posterior else None,
     )

@@ -1,4 +1,4 @@
-"""The `mock` provider: keyword, lexicon and rule heuristics, Portuguese and English, no I/O.
+"""The `mock` provider: keywords, a word model and rule heuristics, Portuguese and English, no I/O.
 
 It reads only the message text (plus the conversation's earlier intents and the tenant currency
 from the context); it never reads contact attributes. Deterministic: the same message and context
@@ -12,6 +12,7 @@ from collections.abc import Mapping
 from alfred_ai.errors import ConfigurationError
 from alfred_ai.provider import MessageInput, Triage, TriageContext
 from alfred_ai.providers._heuristics import read
+from alfred_ai.providers._model import intent_model
 
 __all__ = ["MockProvider"]
 
@@ -44,6 +45,7 @@ class MockProvider:
             raise ConfigurationError(
                 f"the mock AI provider takes no settings; remove {sorted(settings)}"
             )
+        intent_model()  # train the word model now (about 0.2 s), not on the first message
         return cls()
 
     async def triage(self, message: MessageInput, context: TriageContext) -> Triage:
