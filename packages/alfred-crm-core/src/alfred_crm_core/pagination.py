@@ -14,7 +14,7 @@ from typing import Any, Generic, TypeVar
 from uuid import UUID
 
 from pydantic import BaseModel, Field
-from sqlalchemy import Select, and_, or_
+from sqlalchemy import Select, tuple_
 from sqlalchemy.orm import InstrumentedAttribute
 
 from alfred_crm_core.errors import ValidationError
@@ -70,12 +70,8 @@ def paginate(
     """
     if cursor:
         after_value, after_id = decode_cursor(cursor)
-        query = query.where(
-            or_(
-                sort_column < after_value,
-                and_(sort_column == after_value, id_column < after_id),
-            )
-        )
+        # A row comparison, which an index on (tenant_id, sort DESC, id DESC) answers directly.
+        query = query.where(tuple_(sort_column, id_column) < tuple_(after_value, after_id))
     return query.order_by(sort_column.desc(), id_column.desc()).limit(limit + 1)
 
 

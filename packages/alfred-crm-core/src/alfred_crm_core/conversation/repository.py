@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import uuid
+from typing import Any
+
+from sqlalchemy import Row
 
 from alfred_crm_core._db.repository import Repository
 from alfred_crm_core.conversation.models import Comment, Conversation, Direction, Message
@@ -20,9 +23,14 @@ class ConversationRepository(Repository[Conversation]):
 
     async def list_page(
         self, filters: ConversationFilter, *, limit: int, cursor: str | None
-    ) -> tuple[list[Conversation], str | None]:
-        """A page of conversations, most recent activity first."""
-        query = self._scoped()
+    ) -> tuple[list[Row[Any]], str | None]:
+        """A page of conversations, most recent activity first.
+
+        Rows of the table's columns (attribute access like the model's), not ORM instances:
+        nothing here is changed afterwards, and building instances was a fifth of the cost of
+        `GET /conversations` (docs/performance.md).
+        """
+        query = self._scoped().with_only_columns(*Conversation.__table__.columns)
         for field in ("status", "channel", "contact_id", "assignee_id"):
             value = getattr(filters, field)
             if value is not None:
@@ -34,7 +42,7 @@ class ConversationRepository(Repository[Conversation]):
         query = paginate(
             query, Conversation.last_activity_at, Conversation.id, limit=limit, cursor=cursor
         )
-        rows = (await self.session.execute(query)).scalars().all()
+        rows = (await self.session.execute(query)).all()
         return page_of(rows, limit, key=("last_activity_at", "id"))
 
 
