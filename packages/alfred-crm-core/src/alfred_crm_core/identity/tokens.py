@@ -17,8 +17,11 @@ from __future__ import annotations
 import hashlib
 import secrets
 import uuid
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from functools import lru_cache
+from types import MappingProxyType
 from typing import Any
 
 import jwt
@@ -115,7 +118,7 @@ def _check_header(token: str) -> None:
         raise AuthenticationError("not an access token (typ)")
 
 
-def _numeric_date(payload: dict[str, Any], claim: str) -> int:
+def _numeric_date(payload: Mapping[str, Any], claim: str) -> int:
     value = payload[claim]
     # NumericDate as an integer only: a float, a string or a boolean is refused.
     if type(value) is not int:
@@ -123,7 +126,7 @@ def _numeric_date(payload: dict[str, Any], claim: str) -> int:
     return value
 
 
-def _uuid_claim(payload: dict[str, Any], claim: str) -> uuid.UUID:
+def _uuid_claim(payload: Mapping[str, Any], claim: str) -> uuid.UUID:
     value = payload[claim]
     if not isinstance(value, str):
         raise AuthenticationError(f"{claim} is not a string")
@@ -131,6 +134,41 @@ def _uuid_claim(payload: dict[str, Any], claim: str) -> uuid.UUID:
         return uuid.UUID(value)
     except ValueError as exc:
         raise AuthenticationError(f"{claim} is not a UUID") from exc
+
+
+@lru_cache(maxsize=4096)
+def _verified_payload(
+    token: str, secret: str, issuer: str, audience: str
+) -> MappingProxyType[str, Any]:
+    """The payload of a token whose header, signature, issuer and audience check out.
+
+    Cached (a bounded LRU keyed by the token and the key material): a client sends the same
+    token with every request for 15 minutes, and its signature cannot change in between. Only
+    successes are cached; the time claims are checked by the caller on every call, and
+    revocation (`ver`, membership) is checked against the database on every request.
+    """
+    _check_header(token)
+    try:
+        payload: dict[str, Any] = jwt.decode(
+            token,
+            secret,
+            algorithms=[_ALGORITHM],
+            audience=audience,
+            issuer=issuer,
+            options={
+                "require": _REQUIRED_CLAIMS,
+                "strict_aud": True,
+                # Times are checked by the caller against our clock (which tests can freeze).
+                "verify_exp": False,
+                "verify_iat": False,
+                "verify_nbf": False,
+            },
+        )
+    except jwt.PyJWTError as exc:
+        raise AuthenticationError(f"invalid token: {exc}") from exc
+    if payload["iss"] != issuer or payload["aud"] != audience:
+        raise AuthenticationError("wrong issuer or audience")  # belt and braces over PyJWT
+    return MappingProxyType(payload)
 
 
 def decode_access_token(config: AuthConfig, token: str, *, now: datetime) -> AccessClaims:
@@ -150,27 +188,7 @@ def decode_access_token(config: AuthConfig, token: str, *, now: datetime) -> Acc
     """
     if not token or len(token) > _MAX_TOKEN_LENGTH:
         raise AuthenticationError("empty or oversized token")
-    _check_header(token)
-    try:
-        payload: dict[str, Any] = jwt.decode(
-            token,
-            config.jwt_secret,
-            algorithms=[_ALGORITHM],
-            audience=config.audience,
-            issuer=config.issuer,
-            options={
-                "require": _REQUIRED_CLAIMS,
-                "strict_aud": True,
-                # Times are checked below against our clock (which tests can freeze).
-                "verify_exp": False,
-                "verify_iat": False,
-                "verify_nbf": False,
-            },
-        )
-    except jwt.PyJWTError as exc:
-        raise AuthenticationError(f"invalid token: {exc}") from exc
-    if payload["iss"] != config.issuer or payload["aud"] != config.audience:
-        raise AuthenticationError("wrong issuer or audience")  # belt and braces over PyJWT
+    payload = _verified_payload(token, config.jwt_secret, config.issuer, config.audience)
     leeway = config.leeway_seconds
     current = now.timestamp()
     expires_at = _numeric_date(payload, "exp")

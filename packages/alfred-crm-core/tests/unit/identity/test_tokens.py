@@ -91,6 +91,19 @@ def test_expiry_has_a_leeway_of_thirty_seconds(offset: int, valid: bool) -> None
             decode_access_token(CONFIG, token, now=NOW)
 
 
+def test_a_token_verified_before_still_expires_and_binds_to_the_key() -> None:
+    # Verified payloads are cached per token: the time claims and the key must still count.
+    token = _sign(_claims())
+    decode_access_token(CONFIG, token, now=NOW)
+    decode_access_token(CONFIG, token, now=NOW)  # served from the cache
+    with pytest.raises(AuthenticationError):
+        decode_access_token(CONFIG, token, now=NOW + timedelta(seconds=900 + 30))
+    with pytest.raises(AuthenticationError):
+        decode_access_token(AuthConfig(jwt_secret=SECRET + "-rotated"), token, now=NOW)
+    with pytest.raises(AuthenticationError):
+        decode_access_token(AuthConfig(jwt_secret=SECRET, audience="other"), token, now=NOW)
+
+
 @pytest.mark.parametrize(
     "bad",
     [
