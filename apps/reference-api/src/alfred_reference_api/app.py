@@ -10,7 +10,6 @@ from importlib.metadata import version
 
 from fastapi import FastAPI
 
-from alfred_automation import OutboxSink
 from alfred_automation.callbacks import CallbackProcessor
 from alfred_crm_core import Database
 from alfred_reference_api import bootstrap
@@ -50,13 +49,15 @@ def create_app(
         raise ValueError("settings.database_url is unset: call bootstrap.prepare(settings) first")
     owns_database = database is None
     db = database or Database.from_url(settings.database_url or "", pool_size=settings.db_pool_size)
+    # One outbox: services emit into it, and the automation routes publish custom events to it.
+    outbox = bootstrap.event_sink(settings)
     runtime = Runtime(
         settings=settings,
         database=db,
         migration_locations=tuple(bootstrap.MIGRATION_LOCATIONS),
         auth=bootstrap.authenticator(settings, db),
         triager=bootstrap.triager(settings),
-        events=bootstrap.event_sink(settings),
+        events=outbox,
         consent=bootstrap.consent_check(settings),
         consent_versions=bootstrap.consent_versions(settings),
         income_provider=bootstrap.income_provider(settings),
@@ -98,7 +99,7 @@ def create_app(
     hub = hub_config(settings)
     app.state.automation = Automation(
         config=hub,
-        sink=OutboxSink(enabled=hub.enabled),
+        sink=outbox,
         callbacks=CallbackProcessor(db, hub, CrmActionRunner()),
     )
     if hub.enabled:  # off: the routes answer 404, events are still recorded

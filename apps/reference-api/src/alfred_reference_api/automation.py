@@ -19,7 +19,7 @@ from alfred_crm_core.contact.service import ContactService
 from alfred_crm_core.conversation.models import ConversationStatus
 from alfred_crm_core.conversation.schemas import CommentCreate, ConversationUpdate, MessageCreate
 from alfred_crm_core.conversation.service import ConversationService
-from alfred_crm_core.identity.models import Membership, Role
+from alfred_crm_core.identity.repository import MembershipRepository
 from alfred_crm_core.notification.models import NotificationType
 from alfred_crm_core.notification.service import NotificationService
 from alfred_crm_core.task.schemas import TaskCreate
@@ -114,13 +114,7 @@ class CrmActionRunner:
 
 async def notify_delivery_failed(uow: UnitOfWork, failure: DeliveryFailure) -> None:
     """Tell the tenant's owners that a delivery failed for good (collapsed per destination)."""
-    owners = (
-        await uow.session.execute(
-            Membership.__table__.select()
-            .with_only_columns(Membership.user_id)
-            .where(Membership.tenant_id == uow.tenant_id, Membership.role == Role.OWNER)
-        )
-    ).scalars()
+    owners = await MembershipRepository(uow).owners()
     delivery = failure.delivery
     why = delivery.last_error or f"HTTP {delivery.last_status_code}"
     disabled = " The destination was disabled (410 Gone)." if failure.destination_disabled else ""

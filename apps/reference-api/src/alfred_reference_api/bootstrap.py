@@ -24,7 +24,6 @@ from alfred_crm_core import (
     ConfigurationError,
     Database,
     EmbeddedPostgres,
-    EventSink,
     migrate,
 )
 from alfred_crm_core.consent.models import ConsentPurpose
@@ -122,7 +121,7 @@ def prepare(settings: Settings) -> Settings:
     return settings
 
 
-def event_sink(settings: Settings) -> EventSink:
+def event_sink(settings: Settings) -> OutboxSink:
     """Where domain events go: the automation hub's outbox, in the caller's transaction.
 
     Events are recorded even with `AUTOMATION_ENABLED=false`; only deliveries are skipped.

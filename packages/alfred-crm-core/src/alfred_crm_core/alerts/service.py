@@ -16,7 +16,7 @@ from sqlalchemy import select, update
 
 from alfred_crm_core.alerts.events import LeadStalled, TaskOverdue
 from alfred_crm_core.clock import utcnow
-from alfred_crm_core.identity.models import Membership, Role
+from alfred_crm_core.identity.repository import MembershipRepository
 from alfred_crm_core.lead.models import CLOSED_STAGES, Lead
 from alfred_crm_core.notification.models import NotificationType
 from alfred_crm_core.notification.service import NotificationService
@@ -34,12 +34,7 @@ class AlertService:
         self.notifications = NotificationService(uow)
 
     async def _owners(self) -> list[uuid.UUID]:
-        rows = await self.uow.session.execute(
-            select(Membership.user_id).where(
-                Membership.tenant_id == self.uow.tenant_id, Membership.role == Role.OWNER
-            )
-        )
-        return list(rows.scalars().all())
+        return await MembershipRepository(self.uow).owners()
 
     async def overdue_tasks(self, *, batch: int = 500, now: datetime | None = None) -> int:
         """Notify each task that crossed its due time since it was last notified.

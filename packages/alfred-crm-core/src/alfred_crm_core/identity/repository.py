@@ -136,6 +136,13 @@ class MembershipRepository(Repository[Membership]):
     model = Membership
     entity = "membership"
 
+    async def owners(self) -> list[uuid.UUID]:
+        """The ids of this tenant's owners (who hear about what nobody else is assigned)."""
+        rows = await self.session.execute(
+            select(Membership.user_id).where(self._in_tenant(), Membership.role == Role.OWNER)
+        )
+        return list(rows.scalars().all())
+
     async def find_for_user(self, user_id: uuid.UUID) -> Membership | None:
         """Return the user's membership in this tenant, or None."""
         result = await self.session.execute(self._scoped().where(Membership.user_id == user_id))
