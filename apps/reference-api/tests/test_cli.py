@@ -1,11 +1,14 @@
-"""The `alfred-api` command, run as a user runs it: a real process, a real port."""
+"""The `alfred-api` command: `serve`, `--help` and Alembic as real processes on a real port; the
+other commands in this process through `run_cli` (conftest), which gives them the environment a
+child would get and reports what `subprocess.run` would.
+"""
 
 import asyncio
 import json
 import subprocess
 import sys
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import asyncpg
@@ -19,6 +22,7 @@ from alfred_reference_api.testing import serve, stop
 
 APP_DIR = Path(__file__).resolve().parents[1]
 HEADS = sorted(migrate.head_revisions(MIGRATION_LOCATIONS))  # one: see test_migrations
+Cli = Callable[..., subprocess.CompletedProcess[str]]
 
 
 def _cli(
@@ -69,8 +73,8 @@ def test_serve_with_database_url_migrates_and_serves(fresh_db: str, tmp_path: Pa
     assert not (tmp_path / "pgdata").exists()  # no embedded server was started
 
 
-def test_migrate_command_reports_the_head(fresh_db: str, tmp_path: Path) -> None:
-    result = _cli("migrate", env=_env(DATABASE_URL=fresh_db, ALFRED_DATA_DIR=str(tmp_path)))
+def test_migrate_command_reports_the_head(fresh_db: str, tmp_path: Path, run_cli: Cli) -> None:
+    result = run_cli("migrate", env={"DATABASE_URL": fresh_db, "ALFRED_DATA_DIR": str(tmp_path)})
     assert result.returncode == 0, result.stderr
     assert f"database at {', '.join(HEADS)}" in result.stdout
 
@@ -96,15 +100,15 @@ def test_alembic_upgrade_head_works_from_the_app_folder(fresh_db: str) -> None:
     assert all(f"{head} (head)" in current.stdout for head in HEADS)
 
 
-def test_unknown_job_exits_non_zero_and_lists_the_jobs(tmp_path: Path) -> None:
-    result = _cli("jobs", "run", "no-such-job", env=_env(ALFRED_DATA_DIR=str(tmp_path)))
+def test_unknown_job_exits_non_zero_and_lists_the_jobs(tmp_path: Path, run_cli: Cli) -> None:
+    result = run_cli("jobs", "run", "no-such-job", env={"ALFRED_DATA_DIR": str(tmp_path)})
     assert result.returncode == 2
     assert "unknown job 'no-such-job'" in result.stderr
     assert "jobs:" in result.stderr
 
 
-def test_invalid_configuration_is_reported_by_name(tmp_path: Path) -> None:
-    result = _cli("migrate", env=_env(ENVIRONMENT="production", ALFRED_DATA_DIR=str(tmp_path)))
+def test_invalid_configuration_is_reported_by_name(tmp_path: Path, run_cli: Cli) -> None:
+    result = run_cli("migrate", env={"ENVIRONMENT": "production", "ALFRED_DATA_DIR": str(tmp_path)})
     assert result.returncode != 0
     assert "JWT_SECRET" in result.stderr and "AUTOMATION_SECRET_ENCRYPTION_KEY" in result.stderr
     assert "Traceback" not in result.stderr
@@ -116,23 +120,26 @@ def test_help_lists_every_command() -> None:
         assert command in result.stdout
 
 
-def test_logs_are_json_lines(fresh_db: str, tmp_path: Path) -> None:
-    result = _cli(
-        "migrate", env=_env(DATABASE_URL=fresh_db, ALFRED_DATA_DIR=str(tmp_path), LOG_LEVEL="INFO")
+def test_logs_are_json_lines(fresh_db: str, tmp_path: Path, run_cli: Cli) -> None:
+    result = run_cli(
+        "migrate",
+        env={"DATABASE_URL": fresh_db, "ALFRED_DATA_DIR": str(tmp_path), "LOG_LEVEL": "INFO"},
     )
     lines = [json.loads(line) for line in result.stderr.splitlines() if line.startswith("{")]
     assert lines, result.stderr
     assert all({"ts", "level", "logger", "message"} <= set(line) for line in lines)
 
 
-def test_seed_creates_the_demo_user_without_issuing_a_token(fresh_db: str, tmp_path: Path) -> None:
-    env = _env(
-        DATABASE_URL=fresh_db,
-        ALFRED_DATA_DIR=str(tmp_path),
-        PASSWORD_HASH_TIME_COST="1",
-        PASSWORD_HASH_MEMORY_KIB="1024",
-    )
-    result = _cli("seed", env=env)
+def test_seed_creates_the_demo_user_without_issuing_a_token(
+    fresh_db: str, tmp_path: Path, run_cli: Cli
+) -> None:
+    env = {
+        "DATABASE_URL": fresh_db,
+        "ALFRED_DATA_DIR": str(tmp_path),
+        "PASSWORD_HASH_TIME_COST": "1",
+        "PASSWORD_HASH_MEMORY_KIB": "1024",
+    }
+    result = run_cli("seed", env=env)
     assert result.returncode == 0, result.stderr
     assert "created user demo@alfred.ai" in result.stdout
 

@@ -2,10 +2,10 @@
 
 import asyncio
 import subprocess
-import sys
 import uuid
 from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 
 import httpx
 import pytest
@@ -18,10 +18,11 @@ from alfred_crm_core.lead.service import LeadService
 from alfred_crm_core.testing import RecordingEventSink
 from alfred_reference_api import Settings
 from alfred_reference_api.jobs import JOBS, Job, JobContext, run_job
-from alfred_reference_api.testing import Account, child_env
+from alfred_reference_api.testing import Account
 
 pytestmark = pytest.mark.anyio
 SignUp = Callable[..., Awaitable[Account]]
+Cli = Callable[..., subprocess.CompletedProcess[str]]
 T0 = datetime(2030, 1, 1, 12, 0, tzinfo=UTC)
 
 
@@ -210,23 +211,14 @@ async def test_a_failing_tenant_does_not_stop_the_others(
     assert report.items == 2
 
 
-def test_jobs_run_cli_runs_a_job_against_database_url(database_url: str) -> None:
-    result = subprocess.run(
-        [sys.executable, "-m", "alfred_reference_api.cli", "jobs", "run", "overdue-tasks"],
-        env=child_env(DATABASE_URL=database_url),
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
+def test_jobs_run_cli_runs_a_job_against_database_url(
+    database_url: str, tmp_path: Path, run_cli: Cli
+) -> None:
+    env = {"DATABASE_URL": database_url, "ALFRED_DATA_DIR": str(tmp_path)}
+    result = run_cli("jobs", "run", "overdue-tasks", env=env)
     assert result.returncode == 0, result.stderr
     assert result.stdout.startswith("overdue-tasks: ")
-    bad = subprocess.run(
-        [sys.executable, "-m", "alfred_reference_api.cli", "jobs", "run", "nope"],
-        env=child_env(DATABASE_URL=database_url),
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
+    bad = run_cli("jobs", "run", "nope", env=env)
     assert bad.returncode == 2
     assert "overdue-tasks" in bad.stderr and "stalled-leads" in bad.stderr
 
