@@ -36,14 +36,18 @@ class UnitOfWork:
     actor_id: UUID | None = None
     origin: str | None = None
     events: EventSink = field(default_factory=NullEventSink)
+    _connection: asyncpg.Connection | None = field(default=None, init=False, repr=False)
 
     async def connection(self) -> asyncpg.Connection:
         """The asyncpg connection under this unit of work's open transaction.
 
         For hot paths that run hand-written SQL (see `driver_connection`); every such statement
-        still filters on `tenant_id`.
+        still filters on `tenant_id`. Looked up once per unit of work (one transaction, one
+        connection).
         """
-        return await driver_connection(self.session)
+        if self._connection is None:
+            self._connection = await driver_connection(self.session)
+        return self._connection
 
     async def emit(self, event: DomainEvent) -> None:
         """Send `event` to the sink inside this transaction, stamping the origin."""
