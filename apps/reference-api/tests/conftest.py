@@ -4,17 +4,15 @@ import subprocess
 import sys
 import tempfile
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
-from contextlib import AsyncExitStack, contextmanager
+from contextlib import contextmanager
 from pathlib import Path
 
-import asyncpg
 import httpx
 import pytest
 from fastapi import FastAPI
 from pydantic import SecretStr
 
 from alfred_crm_core import Database
-from alfred_crm_core.testing import truncate_all
 from alfred_reference_api import Settings, create_app
 from alfred_reference_api.bootstrap import MIGRATION_LOCATIONS
 from alfred_reference_api.cli import main
@@ -43,44 +41,6 @@ def child_bytecode_cache() -> Iterator[None]:
             str(Path(tempfile.gettempdir()) / f"alfred-pycache-{os.getuid()}"),
         )
         yield
-
-
-async def empty_tables(url: str) -> None:
-    """Empty every table but Alembic's, and restart the sequences, as `truncate_all` does.
-
-    A test leaves a few rows, and DELETE empties those in milliseconds where TRUNCATE of the
-    twenty-odd tables takes over 0.1 s (a quarter of the suite's time). DELETE needs a superuser
-    (FORCE ROW LEVEL SECURITY hides the rows from a mere owner; `replica` skips the foreign-key
-    triggers, so the order does not matter); for any other role this falls back to TRUNCATE.
-    """
-    conn = await asyncpg.connect(url)
-    try:
-        if not await conn.fetchval("SELECT rolsuper FROM pg_roles WHERE rolname = current_user"):
-            await truncate_all(url)
-            return
-        tables = await conn.fetch(
-            "SELECT quote_ident(tablename) AS t FROM pg_tables "
-            "WHERE schemaname = 'public' AND tablename <> 'alembic_version'"
-        )
-        async with conn.transaction():
-            await conn.execute(
-                "SET LOCAL session_replication_role = replica;"
-                + "".join(f"DELETE FROM {r['t']};" for r in tables)
-                + "SELECT setval(format('%I.%I', schemaname, sequencename), start_value, false)"
-                " FROM pg_sequences WHERE schemaname = 'public'"
-            )
-    finally:
-        await conn.close()
-
-
-@pytest.fixture
-async def db(database_url: str) -> AsyncIterator[Database]:
-    """Core's `db` fixture, but emptied after the test by `empty_tables` rather than TRUNCATE."""
-    async with AsyncExitStack() as cleanup:
-        cleanup.push_async_callback(empty_tables, database_url)  # last, once the pool is closed
-        database = Database.from_url(database_url, pool_size=5)
-        cleanup.push_async_callback(database.dispose)
-        yield database
 
 
 @pytest.fixture

@@ -107,16 +107,35 @@ def database_url(postgres_server: str, migration_locations: list[str]) -> Iterat
 
 
 async def truncate_all(url: str) -> None:
-    """Empty every table but Alembic's, as the connecting (owner) role."""
+    """Empty every table but Alembic's and restart the sequences, as the connecting role.
+
+    A test leaves a few rows: DELETE empties them in milliseconds, where TRUNCATE of the
+    twenty-odd tables takes over 0.1 s (a quarter of a suite's time). DELETE needs a superuser
+    (FORCE ROW LEVEL SECURITY hides the rows from a mere owner; `replica` skips the foreign-key
+    triggers, so the order does not matter); any other role gets TRUNCATE ... CASCADE.
+    """
     conn = await asyncpg.connect(url)
     try:
-        tables = await conn.fetch(
-            "SELECT quote_ident(tablename) AS t FROM pg_tables "
-            "WHERE schemaname = 'public' AND tablename <> 'alembic_version'"
-        )
-        if tables:
+        tables = [
+            r["t"]
+            for r in await conn.fetch(
+                "SELECT quote_ident(tablename) AS t FROM pg_tables "
+                "WHERE schemaname = 'public' AND tablename <> 'alembic_version'"
+            )
+        ]
+        if not tables:
+            return
+        if not await conn.fetchval("SELECT rolsuper FROM pg_roles WHERE rolname = current_user"):
+            await conn.execute(f"TRUNCATE {', '.join(tables)} RESTART IDENTITY CASCADE")
+            return
+        # Table names come from pg_tables through quote_ident: no input reaches this SQL.
+        deletes = "".join(f"DELETE FROM {t};" for t in tables)  # noqa: S608
+        async with conn.transaction():
+            await conn.execute("SET LOCAL session_replication_role = replica")
+            await conn.execute(deletes)
             await conn.execute(
-                f"TRUNCATE {', '.join(r['t'] for r in tables)} RESTART IDENTITY CASCADE"
+                "SELECT setval(format('%I.%I', schemaname, sequencename), start_value, false)"
+                " FROM pg_sequences WHERE schemaname = 'public'"
             )
     finally:
         await conn.close()
