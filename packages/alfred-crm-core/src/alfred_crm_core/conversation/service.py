@@ -7,7 +7,7 @@ from collections.abc import Mapping
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Row, text
+from sqlalchemy import text
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.exc import IntegrityError
 
@@ -111,8 +111,8 @@ class ConversationService:
 
     async def list_page(
         self, filters: ConversationFilter, *, limit: int, cursor: str | None
-    ) -> tuple[list[Row[Any]], str | None]:
-        """A page of conversations (rows), most recent activity first, and the next cursor."""
+    ) -> tuple[list[dict[str, Any]], str | None]:
+        """A page of conversations (column dicts), most recent activity first, and the cursor."""
         return await self.conversations.list_page(filters, limit=limit, cursor=cursor)
 
     async def open_for(

@@ -18,6 +18,7 @@ from alfred_crm_core.conversation.schemas import (
 )
 from alfred_crm_core.conversation.service import ConversationService
 from alfred_crm_core.conversation.transport import RecordingTransport
+from alfred_crm_core.db import driver_connection
 from alfred_crm_core.testing import RecordingEventSink
 
 from .conftest import UowFactory
@@ -174,6 +175,39 @@ async def test_list_filters(uow: UowFactory) -> None:
         )
         sms, _ = await svc.list_page(ConversationFilter(channel=Channel.SMS), limit=10, cursor=None)
         of_a, _ = await svc.list_page(ConversationFilter(contact_id=a), limit=10, cursor=None)
-    assert [c.id for c in pending] == [ca.id]
-    assert [c.contact_id for c in sms] == [b]
-    assert [c.id for c in of_a] == [ca.id]
+    assert [c["id"] for c in pending] == [ca.id]
+    assert [c["contact_id"] for c in sms] == [b]
+    assert [c["id"] for c in of_a] == [ca.id]
+
+
+async def test_list_pages_through_ties_once_each_and_refuses_a_forged_cursor(
+    uow: UowFactory, db: Database
+) -> None:
+    contacts = [await _contact(uow, f"p{i}@x.com") for i in range(5)]
+    async with uow() as u:
+        opened = [(await ConversationService(u).open_for(c, Channel.EMAIL))[0].id for c in contacts]
+    async with db.system_transaction() as s:  # two pairs share an activity time: ties by id
+        conn = await driver_connection(s)
+        await conn.execute(
+            "UPDATE conversations SET last_activity_at = now() - interval '1 day',"
+            " latest_intent = 'pricing' WHERE id = ANY($1::uuid[])",
+            opened[:2],
+        )
+    seen: list[uuid.UUID] = []
+    cursor = None
+    async with uow() as u:
+        for _ in range(5):
+            page, cursor = await ConversationService(u).list_page(
+                ConversationFilter(), limit=2, cursor=cursor
+            )
+            seen += [c["id"] for c in page]
+            if cursor is None:
+                break
+        pricing, _ = await ConversationService(u).list_page(
+            ConversationFilter(intent="pricing"), limit=10, cursor=None
+        )
+        with pytest.raises(ValidationError):
+            await ConversationService(u).list_page(ConversationFilter(), limit=2, cursor="x!")
+    assert sorted(seen) == sorted(opened) and len(seen) == 5
+    assert seen[-2:] == sorted(opened[:2], reverse=True)  # oldest last, ties newest id first
+    assert sorted(c["id"] for c in pricing) == sorted(opened[:2])
