@@ -3,13 +3,15 @@
 One table drives every check: `RESOURCES` lists each tenant-scoped resource with how to make one
 of A's rows, how A reads it back, the routes that address a row by id, and the routes that list
 or search rows. Every later issue appends its resources (contacts, conversations, tasks, leads,
-automation destinations, ...); the tests below then cover them without further code.
+automation destinations, ...); the tests below then cover them without further code. Two more
+tests cover what a table row cannot: links to the other tenant's rows, and a body `tenant_id`.
 """
 
 from __future__ import annotations
 
+import json
 import uuid
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -17,6 +19,8 @@ import httpx
 import pytest
 
 from alfred_crm_core import Database, NotificationService, UnitOfWork
+from alfred_crm_core.conversation.models import Channel
+from alfred_crm_core.conversation.service import ConversationService
 from alfred_reference_api.testing import Account
 
 pytestmark = pytest.mark.anyio
@@ -43,6 +47,10 @@ class Call:
     json: dict[str, Any] | None = None
 
 
+Create = Callable[[World, Account, Account], Awaitable[str]]
+Read = Callable[[World, Account, str], Awaitable[dict[str, Any]]]
+
+
 @dataclass(frozen=True)
 class ScopedResource:
     """A tenant-scoped resource.
@@ -52,18 +60,34 @@ class ScopedResource:
         create: Makes a row in `owner`'s tenant and returns its id. `intruder` is the other
             tenant: send its id wherever a body could smuggle one in (`tenant_id`), to prove the
             row still lands in the owner's tenant (row 25).
-        read: The owner's view of the row (compared before and after B's attempts).
+        read: The owner's view of the row, and of the rows it holds or links to (compared
+            before and after B's attempts; none of its text may come back to B).
         by_id: Requests that address one row (GET, PUT, PATCH, DELETE, actions): B gets 404.
         lists: List and search paths (with query strings) answering `{"items": [...]}`.
         bulk: Requests that act on "all my rows" (e.g. read-all): B's must not touch A's rows.
     """
 
     name: str
-    create: Callable[[World, Account, Account], Awaitable[str]]
-    read: Callable[[World, Account, str], Awaitable[dict[str, Any]]]
+    create: Create
+    read: Read
     by_id: tuple[Call, ...] = ()
     lists: tuple[str, ...] = ()
     bulk: tuple[Call, ...] = field(default_factory=tuple)
+
+
+async def _get(world: World, owner: Account, path: str) -> dict[str, Any]:
+    r = await world.client.get(path, headers=owner.headers)
+    assert r.status_code == 200, r.text
+    body: dict[str, Any] = r.json()
+    return body
+
+
+async def _post(world: World, owner: Account, path: str, body: dict[str, Any]) -> str:
+    """POST `body` to `path` as `owner`; answers the new row's id."""
+    r = await world.client.post(path, headers=owner.headers, json=body)
+    assert r.status_code == 201, r.text
+    row_id: str = r.json()["id"]
+    return row_id
 
 
 async def _create_notification(world: World, owner: Account, intruder: Account) -> str:
@@ -87,14 +111,12 @@ async def _read_notification(world: World, owner: Account, row_id: str) -> dict[
 
 
 async def _create_api_key(world: World, owner: Account, intruder: Account) -> str:
-    r = await world.client.post(
+    return await _post(
+        world,
+        owner,
         "/api/v1/api-keys",
-        headers=owner.headers,
-        json={"name": f"key-of-{owner.tenant_id}", "tenant_id": str(intruder.tenant_id)},
+        {"name": f"key-of-{owner.tenant_id}", "tenant_id": str(intruder.tenant_id)},
     )
-    assert r.status_code == 201, r.text
-    key_id: str = r.json()["id"]
-    return key_id
 
 
 async def _read_api_key(world: World, owner: Account, row_id: str) -> dict[str, Any]:
@@ -137,25 +159,80 @@ async def _read_consents(world: World, owner: Account, contact_id: str) -> dict[
     return {"consents": history.json(), "inferences": inferences.json()}
 
 
+async def _create_contact(world: World, owner: Account, intruder: Account) -> str:
+    return await _post(
+        world,
+        owner,
+        "/api/v1/contacts",
+        {
+            "name": f"Alice of {owner.tenant_id}",  # "a" in it: `?q=a` finds it
+            "email": f"alice-{uuid.uuid4().hex[:12]}@example.com",
+            "tenant_id": str(intruder.tenant_id),
+        },
+    )
+
+
+async def _read_contact(world: World, owner: Account, row_id: str) -> dict[str, Any]:
+    return await _get(world, owner, f"/api/v1/contacts/{row_id}")
+
+
+async def _create_conversation(world: World, owner: Account, intruder: Account) -> str:
+    contact_id = await _create_contact(world, owner, intruder)
+    async with world.db.transaction(owner.tenant_id) as session:
+        uow = UnitOfWork(session=session, tenant_id=owner.tenant_id)
+        conversation, _ = await ConversationService(uow).open_for(
+            uuid.UUID(contact_id), Channel.EMAIL
+        )
+    return str(conversation.id)
+
+
+async def _read_conversation(world: World, owner: Account, row_id: str) -> dict[str, Any]:
+    """The conversation, its messages and comments, and its contact."""
+    path = f"/api/v1/conversations/{row_id}"
+    conversation = await _get(world, owner, path)
+    return {
+        "conversation": conversation,
+        "messages": await _get(world, owner, f"{path}/messages"),
+        "comments": await _get(world, owner, f"{path}/comments"),
+        "contact": await _read_contact(world, owner, conversation["contact_id"]),
+    }
+
+
+def _linked_to_a_contact(path: str, title: str) -> tuple[Create, Read]:
+    """How to make and read a row at `path` (tasks, leads) that links to a contact of its own."""
+
+    async def create(world: World, owner: Account, intruder: Account) -> str:
+        contact_id = await _create_contact(world, owner, intruder)
+        body = {"title": title, "contact_id": contact_id, "tenant_id": str(intruder.tenant_id)}
+        return await _post(world, owner, path, body)
+
+    async def read(world: World, owner: Account, row_id: str) -> dict[str, Any]:
+        row = await _get(world, owner, f"{path}/{row_id}")
+        return {"row": row, "contact": await _read_contact(world, owner, row["contact_id"])}
+
+    return create, read
+
+
+_create_task, _read_task = _linked_to_a_contact("/api/v1/tasks", "A's private task")
+_create_lead, _read_lead = _linked_to_a_contact("/api/v1/leads", "A's private lead")
+
+
 async def _create_destination(world: World, owner: Account, intruder: Account) -> str:
-    r = await world.client.post(
+    return await _post(
+        world,
+        owner,
         "/api/v1/automations/destinations",
-        headers=owner.headers,
-        json={
+        {
             "name": f"hook-of-{owner.tenant_id}",
             "url": "http://127.0.0.1:9/hook",  # never delivered to: no event matches
             "event_types": ["never.happens"],
             "tenant_id": str(intruder.tenant_id),
         },
     )
-    assert r.status_code == 201, r.text
-    dest_id: str = r.json()["id"]
-    return dest_id
 
 
 async def _read_destination(world: World, owner: Account, row_id: str) -> dict[str, Any]:
-    r = await world.client.get(f"/api/v1/automations/destinations/{row_id}", headers=owner.headers)
-    return dict(r.json())
+    return await _get(world, owner, f"/api/v1/automations/destinations/{row_id}")
 
 
 async def _create_delivery(world: World, owner: Account, intruder: Account) -> str:
@@ -179,8 +256,12 @@ async def _create_delivery(world: World, owner: Account, intruder: Account) -> s
 
 
 async def _read_delivery(world: World, owner: Account, row_id: str) -> dict[str, Any]:
-    r = await world.client.get(f"/api/v1/automations/deliveries/{row_id}", headers=owner.headers)
-    return dict(r.json())
+    return await _get(world, owner, f"/api/v1/automations/deliveries/{row_id}")
+
+
+def _get_patch_delete(path: str, patch: dict[str, Any]) -> tuple[Call, ...]:
+    """GET, PATCH (with body `patch`) and DELETE on one row's `path`."""
+    return (Call("GET", path), Call("PATCH", path, patch), Call("DELETE", path))
 
 
 RESOURCES: list[ScopedResource] = [
@@ -220,8 +301,43 @@ RESOURCES: list[ScopedResource] = [
             Call("GET", "/api/v1/contacts/{id}/inferences"),
         ),
     ),
-    # Issue 4's contacts, conversations (+ messages, comments), tasks and leads are in
-    # test_crm_cross_tenant.py; issue 6 appends the automation destinations.
+    # Issue 4: contacts, conversations (with their messages and comments), tasks and leads.
+    ScopedResource(
+        name="contact",
+        create=_create_contact,
+        read=_read_contact,
+        by_id=_get_patch_delete("/api/v1/contacts/{id}", {"name": "hijacked"}),
+        lists=("/api/v1/contacts", "/api/v1/contacts?q=a"),
+    ),
+    ScopedResource(
+        name="conversation",
+        create=_create_conversation,
+        read=_read_conversation,
+        by_id=(
+            Call("GET", "/api/v1/conversations/{id}"),
+            Call("PATCH", "/api/v1/conversations/{id}", {"status": "resolved"}),
+            Call("GET", "/api/v1/conversations/{id}/messages"),
+            Call("POST", "/api/v1/conversations/{id}/messages", {"body": "spam"}),
+            Call("GET", "/api/v1/conversations/{id}/comments"),
+            Call("POST", "/api/v1/conversations/{id}/comments", {"body": "spy"}),
+        ),
+        lists=("/api/v1/conversations",),
+    ),
+    ScopedResource(
+        name="task",
+        create=_create_task,
+        read=_read_task,
+        by_id=_get_patch_delete("/api/v1/tasks/{id}", {"title": "hijacked"}),
+        lists=("/api/v1/tasks",),
+    ),
+    ScopedResource(
+        name="lead",
+        create=_create_lead,
+        read=_read_lead,
+        by_id=_get_patch_delete("/api/v1/leads/{id}", {"stage": "lost"}),
+        lists=("/api/v1/leads",),
+    ),
+    # Issue 6: automation destinations and their deliveries.
     ScopedResource(
         name="automation destination",
         create=_create_destination,
@@ -268,18 +384,27 @@ async def test_b_gets_404_on_as_row_and_the_row_is_unchanged(  # row 23
 ) -> None:
     row_id = await resource.create(world, world.a, world.b)
     before = await resource.read(world, world.a, row_id)
-    r = await world.client.request(
-        call.method,
-        call.path.format(id=row_id),
-        headers=world.b.headers,
-        json=call.json,
-    )
+    path = call.path.format(id=row_id)
+    r = await world.client.request(call.method, path, headers=world.b.headers, json=call.json)
     assert r.status_code == 404, r.text
     assert r.json()["code"] == "not_found"
-    for value in before.values():  # nothing of A's row comes back, not even echoed
-        if isinstance(value, str) and len(value) > 8 and value != row_id:
+    sent = path + json.dumps(call.json)  # B may see again what it sent (the id in the path)
+    for value in _strings(before):  # but nothing else of A's rows, not even echoed
+        if len(value) > 8 and value not in sent:
             assert value not in r.text
     assert await resource.read(world, world.a, row_id) == before
+
+
+def _strings(value: object) -> Iterator[str]:
+    """Every string in a JSON value, at any depth."""
+    if isinstance(value, str):
+        yield value
+    elif isinstance(value, dict):
+        for item in value.values():
+            yield from _strings(item)
+    elif isinstance(value, list):
+        for item in value:
+            yield from _strings(item)
 
 
 @pytest.mark.parametrize(
@@ -319,3 +444,30 @@ async def test_bs_bulk_actions_leave_as_rows_alone(
     r = await world.client.request(call.method, call.path, headers=world.b.headers, json=call.json)
     assert r.status_code < 300, r.text
     assert await resource.read(world, world.a, row_id) == before
+
+
+async def test_links_to_the_other_tenants_rows_are_refused(world: World) -> None:
+    contact = await _create_contact(world, world.a, world.b)
+    conversation = await _create_conversation(world, world.a, world.b)
+    lead = await _create_lead(world, world.a, world.b)
+    for path, payload in (
+        ("/api/v1/tasks", {"title": "t", "contact_id": contact}),
+        ("/api/v1/tasks", {"title": "t", "conversation_id": conversation}),
+        ("/api/v1/tasks", {"title": "t", "lead_id": lead}),
+        ("/api/v1/leads", {"contact_id": contact}),
+    ):
+        r = await world.client.post(path, headers=world.b.headers, json=payload)
+        assert r.status_code == 422, r.text
+    assert await _list(world, world.b, "/api/v1/tasks") == []
+    assert await _list(world, world.b, "/api/v1/leads") == []
+
+
+async def test_a_tenant_id_in_the_body_is_ignored(world: World) -> None:  # row 25
+    r = await world.client.post(
+        "/api/v1/contacts",
+        headers=world.a.headers,
+        json={"name": "Mine", "tenant_id": str(world.b.tenant_id)},
+    )
+    assert r.status_code == 201, r.text
+    assert await _list(world, world.b, "/api/v1/contacts") == []
+    assert [c["id"] for c in await _list(world, world.a, "/api/v1/contacts")] == [r.json()["id"]]
