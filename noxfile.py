@@ -63,6 +63,34 @@ def tests(session: nox.Session, member: str) -> None:
     )
 
 
+@nox.session
+@nox.parametrize("member", list(MEMBERS))
+def lowest(session: nox.Session, member: str) -> None:
+    """Run one member's tests against the lowest versions its dependency ranges allow."""
+    path = MEMBERS[member]
+    # Our own packages come from the workspace (editable); everything else at its floor.
+    local = [f"--editable={p}" for p in MEMBERS.values() if p != path and member_needs(path, p)]
+    session.run_install(
+        "uv",
+        "pip",
+        "install",
+        "--resolution=lowest-direct",
+        f"--editable={path}",
+        *local,
+        f"--group={path}/pyproject.toml:test",
+        env={"VIRTUAL_ENV": session.virtualenv.location},
+    )
+    session.run("pytest", f"{path}/tests", *session.posargs)
+
+
+def member_needs(path: str, other: str) -> bool:
+    """Whether the member at `path` depends on the workspace member at `other`."""
+    with open(f"{other}/pyproject.toml", encoding="utf-8") as f:
+        name = next(line.split('"')[1] for line in f if line.startswith("name = "))
+    with open(f"{path}/pyproject.toml", encoding="utf-8") as f:
+        return f'"{name}' in f.read()
+
+
 @nox.session(python=False)
 def coverage(session: nox.Session) -> None:
     """Combine the tests sessions' data and print branch coverage per package."""
@@ -76,4 +104,52 @@ def build(session: nox.Session, member: str) -> None:
     """Build one member's sdist and wheel the way it is published (no workspace sources)."""
     session.run(
         "uv", "build", "--package", member, "--no-sources", "--out-dir", "dist", external=True
+    )
+
+
+@nox.session(name="api-diff")
+@nox.parametrize("member", list(MEMBERS))
+def api_diff(session: nox.Session, member: str) -> None:
+    """Compare one member's public API with its last release tag (griffe); breaks fail."""
+    tags = session.run(
+        "git", "tag", "--list", f"{member}/v*", "--sort=-v:refname", silent=True, external=True
+    )
+    last = str(tags or "").split()
+    if not last:
+        session.skip(f"{member} has no release tag yet ({member}/vX.Y.Z): nothing to compare")
+    session.install("griffe")
+    package = member.replace("-", "_")
+    session.run(
+        "griffe", "check", package, "--search", f"{MEMBERS[member]}/src", "--against", last[0]
+    )
+
+
+@nox.session
+def audit(session: nox.Session) -> None:
+    """Check every locked third-party dependency against known vulnerabilities (pip-audit)."""
+    session.install("pip-audit")
+    requirements = os.path.join(session.create_tmp(), "requirements.txt")
+    session.run(
+        "uv",
+        "export",
+        "--locked",
+        "--all-packages",
+        "--all-groups",
+        "--no-emit-workspace",
+        "--no-hashes",
+        "--format=requirements-txt",
+        f"--output-file={requirements}",
+        external=True,
+    )
+    # --strict: a package the vulnerability service cannot look up fails the audit, rather
+    # than passing unchecked (it needs a route to pypi.org).
+    session.run("pip-audit", "--strict", "--disable-pip", "--no-deps", "-r", requirements)
+
+
+@nox.session
+def docs(session: nox.Session) -> None:
+    """Build the documentation site strictly (broken links and nav errors fail)."""
+    session.install("mkdocs", "pymdown-extensions")
+    session.run(
+        "mkdocs", "build", "--strict", "--site-dir", os.path.join(session.create_tmp(), "site")
     )

@@ -13,6 +13,7 @@ from fastapi import FastAPI
 from pydantic import SecretStr
 
 from alfred_crm_core import Database
+from alfred_crm_core.testing import anyio_backend as anyio_backend  # wins over anyio's own
 from alfred_reference_api import Settings, create_app
 from alfred_reference_api.bootstrap import MIGRATION_LOCATIONS
 from alfred_reference_api.cli import main

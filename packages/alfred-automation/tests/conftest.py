@@ -2,6 +2,7 @@ import pytest
 
 from alfred_automation import migrate as automation_migrate
 from alfred_crm_core import migrate
+from alfred_crm_core.testing import anyio_backend as anyio_backend  # wins over anyio's own
 
 
 @pytest.fixture(scope="session")
