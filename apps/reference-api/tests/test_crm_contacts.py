@@ -131,3 +131,23 @@ async def test_contacts_need_a_token(client: httpx.AsyncClient) -> None:
     r = await client.get("/api/v1/contacts")
     assert r.status_code == 401
     assert r.headers["www-authenticate"] == "Bearer"
+
+
+@pytest.mark.parametrize(
+    ("method", "path", "body"),
+    [
+        ("POST", "/api/v1/contacts", {"name": "A\u0000B", "email": "nul@x.io"}),
+        ("POST", "/api/v1/contacts", {"name": "AB", "attributes": {"k": "a\u0000b"}}),
+        ("GET", "/api/v1/contacts?q=%00", None),
+        ("POST", "/api/v1/tasks", {"title": "T\u0000"}),
+    ],
+)
+async def test_a_nul_character_anywhere_is_a_422_problem(
+    client: httpx.AsyncClient, signup: SignUp, method: str, path: str, body: object
+) -> None:
+    me = await signup()
+    r = await client.request(method, path, json=body, headers=me.headers)
+    assert r.status_code == 422, r.text
+    assert r.json()["code"] == "unstorable_value"
+    listed = await client.get("/api/v1/contacts", headers=me.headers)
+    assert listed.json()["items"] == []

@@ -279,3 +279,28 @@ async def test_conversations_filter_by_latest_triage(
     assert [c["channel"] for c in pricing["items"]] == ["email"]
     bad = await client.get("/api/v1/conversations?intent=gossip", headers=me.headers)
     assert bad.status_code == 422
+
+
+@pytest.mark.parametrize(
+    ("field", "value"),
+    [
+        ("body", "hello \u0000 world"),
+        ("subject", "a\u0000b"),
+        ("from_name", "Ana\u0000"),
+        ("message_id", "id\u0000"),
+    ],
+)
+async def test_a_nul_character_is_a_422_problem_and_stores_nothing(
+    client: httpx.AsyncClient, signup: SignUp, database_url: str, field: str, value: str
+) -> None:
+    # PostgreSQL text cannot hold U+0000: the request is refused whole, never a 500.
+    me = await signup()
+    before = await _counts(database_url)
+    r = await client.post(
+        "/api/v1/webhooks/email", json={**README_EMAIL, field: value}, headers=me.headers
+    )
+    assert r.status_code == 422, r.text
+    assert r.headers["content-type"] == "application/problem+json"
+    assert r.json()["code"] == "unstorable_value"
+    assert "NUL" in r.json()["detail"]
+    assert await _counts(database_url) == before

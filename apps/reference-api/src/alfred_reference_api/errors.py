@@ -7,10 +7,12 @@ from collections.abc import Mapping, Sequence
 from http import HTTPStatus
 from typing import Any
 
+import asyncpg
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, Field
+from sqlalchemy.exc import DBAPIError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from alfred_crm_core import (
@@ -211,6 +213,32 @@ async def _on_crm(request: Request, exc: Exception) -> JSONResponse:
     )
 
 
+_DATA_EXCEPTION = "22"  # SQLSTATE class 22: a value PostgreSQL cannot store or compare
+
+
+async def _on_data_error(request: Request, exc: Exception) -> JSONResponse:
+    """A value the database refused (class 22): the caller's input, so 422, never a 500.
+
+    Validation catches what it can name first; this is the net under it for what only the
+    database knows, such as a NUL character (U+0000), which no PostgreSQL text can hold. The
+    request's transaction has been rolled back, so nothing of it was written.
+    """
+    orig = exc.orig if isinstance(exc, DBAPIError) else exc
+    sqlstate = str(getattr(orig, "sqlstate", "") or "")
+    if not sqlstate.startswith(_DATA_EXCEPTION):
+        raise exc  # not the input's fault: the middleware's 500
+    _log.warning("value refused by the database", extra={"sqlstate": sqlstate}, exc_info=exc)
+    message = str(getattr(orig, "args", [""])[0] or orig).split(": ", 1)[-1]
+    if sqlstate in ("22021", "22P05"):  # NUL in text; \u0000 in jsonb
+        message = "text must not contain the NUL character (\\u0000)"
+    return problem_response(
+        422,
+        "unstorable_value",
+        f"a value in the request cannot be stored: {message}",
+        instance=request.url.path,
+    )
+
+
 _DESCRIPTIONS: Mapping[int, str] = {
     401: "Missing or invalid credentials (the same body for every cause).",
     403: "Authenticated, but the role does not allow it.",
@@ -248,3 +276,5 @@ def install_error_handlers(app: FastAPI) -> None:
     app.add_exception_handler(StarletteHTTPException, _on_http)
     app.add_exception_handler(ProblemError, _on_problem)
     app.add_exception_handler(CRMError, _on_crm)
+    app.add_exception_handler(DBAPIError, _on_data_error)
+    app.add_exception_handler(asyncpg.DataError, _on_data_error)
