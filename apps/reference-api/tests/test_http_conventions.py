@@ -141,3 +141,9 @@ async def test_openapi_and_swagger_ui_are_served(client: httpx.AsyncClient) -> N
     assert "/api/v1/health/ready" in spec["paths"]
     docs = await client.get("/api/v1/docs")
     assert docs.status_code == 200 and "swagger-ui" in docs.text.lower()
+    # Served by the app itself, so the page renders without internet access.
+    assert "cdn." not in docs.text and "unpkg" not in docs.text
+    for asset in ("swagger-ui-bundle.js", "swagger-ui.css"):
+        assert f"/api/v1/docs/assets/{asset}" in docs.text
+        served = await client.get(f"/api/v1/docs/assets/{asset}")
+        assert served.status_code == 200 and len(served.content) > 10_000

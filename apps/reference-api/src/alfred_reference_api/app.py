@@ -9,6 +9,10 @@ from contextlib import asynccontextmanager
 from importlib.metadata import version
 
 from fastapi import FastAPI
+from fastapi.openapi.docs import get_swagger_ui_html
+from fastapi.responses import HTMLResponse
+from starlette.staticfiles import StaticFiles
+from swagger_ui_bundle import swagger_ui_path
 
 from alfred_automation.callbacks import CallbackProcessor
 from alfred_crm_core import Database
@@ -89,12 +93,13 @@ def create_app(
             "`application/problem+json` documents with a stable `code`."
         ),
         openapi_url=f"{API_PREFIX}/openapi.json",
-        docs_url=f"{API_PREFIX}/docs",
+        docs_url=None,  # served below, with Swagger UI's files from this process, not a CDN
         redoc_url=None,
         lifespan=lifespan,
     )
     app.state.runtime = runtime
     install_error_handlers(app)
+    _serve_swagger_ui(app)
     app.include_router(v1.router, prefix=API_PREFIX)
     hub = hub_config(settings)
     app.state.automation = Automation(
@@ -109,6 +114,27 @@ def create_app(
     app.add_middleware(BodyLimitMiddleware, max_bytes=settings.max_body_bytes)
     app.add_middleware(RequestIdMiddleware)  # added last = outermost: sees every response
     return app
+
+
+def _serve_swagger_ui(app: FastAPI) -> None:
+    """Swagger UI at `/api/v1/docs`, its JS and CSS from the `swagger-ui-bundle` package.
+
+    FastAPI's default page loads them from a CDN, so the docs would render only with internet
+    access; these machines (and many private deployments) have none.
+    """
+    assets = f"{API_PREFIX}/docs/assets"
+    app.mount(assets, StaticFiles(directory=swagger_ui_path), name="swagger-ui-assets")
+
+    async def swagger_ui() -> HTMLResponse:
+        return get_swagger_ui_html(
+            openapi_url=f"{API_PREFIX}/openapi.json",
+            title=f"{app.title} - Swagger UI",
+            swagger_js_url=f"{assets}/swagger-ui-bundle.js",
+            swagger_css_url=f"{assets}/swagger-ui.css",
+            swagger_favicon_url=f"{assets}/favicon-32x32.png",
+        )
+
+    app.add_api_route(f"{API_PREFIX}/docs", swagger_ui, include_in_schema=False)
 
 
 def app_factory() -> FastAPI:
