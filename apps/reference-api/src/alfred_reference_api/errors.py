@@ -228,9 +228,10 @@ async def _on_data_error(request: Request, exc: Exception) -> JSONResponse:
     if not sqlstate.startswith(_DATA_EXCEPTION):
         raise exc  # not the input's fault: the middleware's 500
     _log.warning("value refused by the database", extra={"sqlstate": sqlstate}, exc_info=exc)
-    message = str(getattr(orig, "args", [""])[0] or orig).split(": ", 1)[-1]
     if sqlstate in ("22021", "22P05"):  # NUL in text; \u0000 in jsonb
         message = "text must not contain the NUL character (\\u0000)"
+    else:  # the driver's or server's words name internals: say what kind of problem it is
+        message = "a number, date or text is outside what can be stored"
     return problem_response(
         422,
         "unstorable_value",

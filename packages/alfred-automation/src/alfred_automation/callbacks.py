@@ -287,7 +287,7 @@ class CallbackProcessor:
     ) -> CallbackResult:
         try:
             body = json.loads(raw_body)
-        except (ValueError, UnicodeDecodeError):
+        except (ValueError, UnicodeDecodeError, RecursionError):  # RecursionError: absurd nesting
             return _problem(422, "invalid_json", "the body is not valid JSON")
         if not isinstance(body, dict):
             return _problem(422, "invalid_json", "the body must be a JSON object")

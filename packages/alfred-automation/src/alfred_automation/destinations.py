@@ -180,7 +180,7 @@ class DestinationService:
         Raises:
             NotFoundError: No such destination in this tenant.
         """
-        row = await self._row(destination_id)
+        row = await self._row(destination_id, for_update=True)  # one of concurrent deletes wins
         await self.uow.session.delete(row)
         await self.uow.session.flush()
 

@@ -23,7 +23,7 @@ from pydantic import (
 )
 
 from alfred_crm_core.events import jsonable
-from alfred_crm_core.types import JSONObject
+from alfred_crm_core.types import InputJSONObject, JSONObject
 
 __all__ = [
     "ALL_EVENTS",
@@ -151,7 +151,7 @@ class EventPublish(BaseModel):
     model_config = ConfigDict(extra="ignore")
 
     type: EventType
-    payload: JSONObject = Field(default_factory=dict)
+    payload: InputJSONObject = Field(default_factory=dict)
     source_event_id: SourceEventId | None = Field(
         default=None, description="Publishing the same (type, source_event_id) again is a no-op."
     )

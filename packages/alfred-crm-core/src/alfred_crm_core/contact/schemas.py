@@ -8,6 +8,8 @@ from typing import Annotated, Any
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
+from alfred_crm_core.types import InputJSONObject
+
 __all__ = ["ContactCreate", "ContactFilter", "ContactRead", "ContactUpdate", "Tag"]
 
 Tag = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=50)]
@@ -23,7 +25,7 @@ class ContactCreate(BaseModel):
     email: str | None = Field(default=None, max_length=254, examples=["ana@example.com.br"])
     phone: str | None = Field(default=None, max_length=32, examples=["+55 11 98765-4321"])
     tags: list[Tag] = Field(default_factory=list, max_length=50)
-    attributes: dict[str, Any] = Field(default_factory=dict)
+    attributes: InputJSONObject = Field(default_factory=dict)
 
 
 class ContactUpdate(BaseModel):
@@ -35,7 +37,7 @@ class ContactUpdate(BaseModel):
     email: str | None = Field(default=None, max_length=254)
     phone: str | None = Field(default=None, max_length=32)
     tags: list[Tag] | None = Field(default=None, max_length=50)
-    attributes: dict[str, Any] | None = None
+    attributes: InputJSONObject | None = None
 
 
 class ContactRead(BaseModel):

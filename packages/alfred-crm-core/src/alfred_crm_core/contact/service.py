@@ -100,7 +100,7 @@ class ContactService:
             ValidationError: The e-mail or phone is malformed, or `name` is set to null.
             ConflictError: Another contact of the tenant has the e-mail or phone.
         """
-        contact = await self.contacts.get(contact_id)
+        contact = await self.contacts.get(contact_id, lock="update")
         sent = data.model_fields_set
         email, phone = contact.email, contact.phone
         if "email" in sent:
@@ -137,7 +137,8 @@ class ContactService:
         Raises:
             NotFoundError: No such contact in this tenant.
         """
-        contact = await self.contacts.get(contact_id)
+        # Locked: of concurrent deletes one wins, the others then find nothing (404, no event).
+        contact = await self.contacts.get(contact_id, lock="update")
         await self.contacts.delete(contact)
         await self.uow.session.flush()
         await self.uow.emit(ContactDeleted(tenant_id=self.uow.tenant_id, contact_id=contact_id))

@@ -6,7 +6,7 @@ import uuid
 from datetime import datetime
 from typing import Annotated, Any
 
-from pydantic import BaseModel, ConfigDict, StringConstraints
+from pydantic import AwareDatetime, BaseModel, ConfigDict, StringConstraints
 
 from alfred_crm_core.conversation.models import Channel, ConversationStatus, Direction
 
@@ -49,7 +49,7 @@ class ConversationUpdate(BaseModel):
     model_config = ConfigDict(extra="ignore")
 
     status: ConversationStatus | None = None
-    snoozed_until: datetime | None = None
+    snoozed_until: AwareDatetime | None = None  # with a zone: naive times are ambiguous
     assignee_id: uuid.UUID | None = None
     subject: Annotated[str, StringConstraints(strip_whitespace=True, max_length=300)] | None = None
 

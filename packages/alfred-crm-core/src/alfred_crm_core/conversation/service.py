@@ -251,7 +251,7 @@ class ConversationService:
             ConflictError: Reopening while the contact has another active conversation on the
                 same channel.
         """
-        conv = await self.conversations.get(conversation_id)
+        conv = await self.conversations.get(conversation_id, lock="update")
         sent = data.model_fields_set
         previous_status, previous_assignee = conv.status, conv.assignee_id
         if "status" in sent and data.status is None:

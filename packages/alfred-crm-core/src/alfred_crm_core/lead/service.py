@@ -104,7 +104,7 @@ class LeadService:
             ValidationError: `stage` set to null, an owner who is not a member, or a value
                 without a currency.
         """
-        lead = await self.leads.get(lead_id)
+        lead = await self.leads.get(lead_id, lock="update")
         sent = data.model_fields_set
         if "stage" in sent and data.stage is None:
             raise ValidationError("stage", "stage: may not be null")
@@ -219,7 +219,7 @@ class LeadService:
         Raises:
             NotFoundError: No such lead in this tenant.
         """
-        lead = await self.leads.get(lead_id)
+        lead = await self.leads.get(lead_id, lock="update")  # one of concurrent deletes wins
         await self.leads.delete(lead)
         await self.uow.session.flush()
         await self.uow.emit(LeadDeleted(tenant_id=self.uow.tenant_id, lead_id=lead_id))

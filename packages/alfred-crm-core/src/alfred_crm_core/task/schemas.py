@@ -6,7 +6,7 @@ import uuid
 from datetime import datetime
 from typing import Annotated
 
-from pydantic import BaseModel, ConfigDict, StringConstraints
+from pydantic import AwareDatetime, BaseModel, ConfigDict, StringConstraints
 
 from alfred_crm_core.task.models import Priority, TaskStatus
 
@@ -23,7 +23,7 @@ class TaskCreate(BaseModel):
 
     title: Title
     description: Description | None = None
-    due_at: datetime | None = None
+    due_at: AwareDatetime | None = None  # with a zone: naive times are ambiguous
     priority: Priority = Priority.MEDIUM
     status: TaskStatus = TaskStatus.TODO
     contact_id: uuid.UUID | None = None
@@ -39,7 +39,7 @@ class TaskUpdate(BaseModel):
 
     title: Title | None = None
     description: Description | None = None
-    due_at: datetime | None = None
+    due_at: AwareDatetime | None = None
     priority: Priority | None = None
     status: TaskStatus | None = None
     contact_id: uuid.UUID | None = None

@@ -91,7 +91,7 @@ class TaskService:
             ValidationError: A required field set to null, a link to no row of this tenant, or
                 an assignee who is not a member.
         """
-        task = await self.tasks.get(task_id)
+        task = await self.tasks.get(task_id, lock="update")
         sent = data.model_fields_set
         for required in ("title", "priority", "status"):
             if required in sent and getattr(data, required) is None:
@@ -131,7 +131,7 @@ class TaskService:
         Raises:
             NotFoundError: No such task in this tenant.
         """
-        task = await self.tasks.get(task_id)
+        task = await self.tasks.get(task_id, lock="update")  # one of concurrent deletes wins
         await self.tasks.delete(task)
         await self.uow.session.flush()
         await self.uow.emit(TaskDeleted(tenant_id=self.uow.tenant_id, task_id=task_id))

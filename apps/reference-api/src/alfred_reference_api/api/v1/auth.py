@@ -8,7 +8,9 @@ from __future__ import annotations
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Response
+from fastapi.exceptions import RequestValidationError
 from fastapi.security import OAuth2PasswordRequestForm
+from pydantic import ValidationError
 
 from alfred_crm_core import (
     AuthResult,
@@ -64,7 +66,11 @@ async def token(
 
     This is what Swagger UI's "Authorize" button posts.
     """
-    return await auth.login(LoginCredentials(email=form.username, password=form.password))
+    try:
+        credentials = LoginCredentials(email=form.username, password=form.password)
+    except ValidationError as exc:  # the form's fields, validated like /auth/login's: 422
+        raise RequestValidationError(exc.errors(include_url=False)) from exc
+    return await auth.login(credentials)
 
 
 @router.post("/refresh", summary="Rotate a refresh token", responses=problems(401, 422))
