@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import base64
 import json
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from datetime import datetime
 from typing import Any, Generic, TypeVar
 from uuid import UUID
@@ -78,9 +78,14 @@ def paginate(
 def page_of(
     rows: Sequence[T], limit: int, key: tuple[str, str] = ("created_at", "id")
 ) -> tuple[list[T], str | None]:
-    """Cut a `paginate` result to `limit` rows and return them with the next cursor."""
+    """Cut a `limit + 1` result to `limit` rows and return them with the next cursor.
+
+    Rows are objects with the key attributes, or mappings with the key columns.
+    """
     items = list(rows[:limit])
     if len(rows) <= limit or not items:
         return items, None
-    last = items[-1]
+    last: Any = items[-1]
+    if isinstance(last, Mapping):
+        return items, encode_cursor(last[key[0]], last[key[1]])
     return items, encode_cursor(getattr(last, key[0]), getattr(last, key[1]))

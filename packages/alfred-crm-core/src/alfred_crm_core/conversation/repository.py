@@ -10,7 +10,7 @@ from alfred_crm_core._db.repository import Repository
 from alfred_crm_core.conversation.models import Comment, Conversation, Direction, Message
 from alfred_crm_core.conversation.schemas import ConversationFilter
 from alfred_crm_core.db import driver_connection
-from alfred_crm_core.pagination import decode_cursor, encode_cursor, page_of, paginate
+from alfred_crm_core.pagination import decode_cursor, page_of, paginate
 
 __all__ = ["CommentRepository", "ConversationRepository", "MessageRepository"]
 
@@ -54,10 +54,7 @@ class ConversationRepository(Repository[Conversation]):
         )
         conn = await driver_connection(self.session)
         rows = [dict(r) for r in await conn.fetch(sql, *args)]
-        items = rows[:limit]
-        if len(rows) <= limit or not items:
-            return items, None
-        return items, encode_cursor(items[-1]["last_activity_at"], items[-1]["id"])
+        return page_of(rows, limit, key=("last_activity_at", "id"))
 
 
 class MessageRepository(Repository[Message]):
